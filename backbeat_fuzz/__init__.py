@@ -1,0 +1,1 @@
+"""BACKBEAT contracts and fuzzer."""

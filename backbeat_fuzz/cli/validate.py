@@ -1,0 +1,121 @@
+"""``backbeat-validate``: validate BACKBEAT messages from files, folders, text or stdin.
+
+Exit codes: 0 all valid (or invalid found without ``--exit-code``), 1 invalid found with
+``--exit-code``, 2 usage or I/O error (missing file, unreadable or empty folder, bad schemas).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from ..errors import BackbeatFuzzError
+from ..validator import MessageValidator, ValidationResult
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+_LINE_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def _fail(message: str) -> click.ClickException:
+    exc = click.ClickException(message)
+    exc.exit_code = EXIT_USAGE
+    return exc
+
+
+def _dir_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise _fail(f"--dir {str(folder)!r} is not a folder; give a folder of message files")
+    files = sorted(
+        p for p in folder.rglob("*") if p.suffix in (".json", *_LINE_SUFFIXES) and p.is_file()
+    )
+    if not files:
+        raise _fail(
+            f"--dir {str(folder)!r} holds no .json, .jsonl or .ndjson file; check the path"
+        )
+    return files
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {str(path)!r}: {exc.strerror}") from None
+
+
+def _validate_path(validator: MessageValidator, path: Path, kind: str | None) -> Iterator[ValidationResult]:
+    data = _read(path)
+    if path.suffix not in _LINE_SUFFIXES:
+        result = validator.validate_message_string(data, kind=kind)
+        yield ValidationResult(result.valid, result.message_type, result.errors, str(path))
+        return
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.strip():
+            result = validator.validate_message_string(line.rstrip(b"\r"), kind=kind)
+            yield ValidationResult(result.valid, result.message_type, result.errors, f"{path}:{number}")
+
+
+def _render(result: ValidationResult) -> str:
+    if result.valid:
+        return f"OK       {result.source}  {result.message_type}"
+    lines = [f"INVALID  {result.source}  {result.message_type or 'unknown type'}"]
+    lines += [f"  - {e.path}: {e.message} [{e.rule}]" for e in result.errors]
+    return "\n".join(lines)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--schemas", "schemas_dir", type=click.Path(path_type=Path), help="Folder of *.schema.json files (default: the packaged v1 schemas).")
+@click.option("--file", "files", multiple=True, type=click.Path(path_type=Path), help="A message file (.json, or .jsonl/.ndjson with one message a line). Repeatable.")
+@click.option("--message", "message", help="A message as JSON text, or '-' to read one from stdin.")
+@click.option("--dir", "dirs", multiple=True, type=click.Path(path_type=Path), help="Validate every .json/.jsonl/.ndjson file below this folder. Repeatable.")
+@click.option("--kind", help="Validate as this kind (beatframe, statusclaim, barreport) instead of reading 'type'.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document with every result.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only invalid messages.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when any message is invalid.")
+def main(schemas_dir: Path | None, files: tuple[Path, ...], message: str | None, dirs: tuple[Path, ...], kind: str | None, as_json: bool, quiet: bool, exit_code: bool) -> None:
+    """Validate BACKBEAT messages against the contract's JSON Schemas and rules.
+
+    Exit codes: 0 all valid, 1 invalid found (with --exit-code), 2 usage or I/O error.
+    """
+    if not (files or dirs or message is not None):
+        raise click.UsageError("nothing to validate; give --file, --dir or --message (try --help)")
+    try:
+        validator = MessageValidator(schemas_dir)
+        if kind is not None:
+            validator.contract.kind(kind)
+        results: list[ValidationResult] = []
+        if message is not None:
+            text = sys.stdin.buffer.read() if message == "-" else message.encode("utf-8", "surrogatepass")
+            result = validator.validate_message_string(text, kind=kind)
+            results.append(ValidationResult(result.valid, result.message_type, result.errors, "<stdin>" if message == "-" else "<message>"))
+        for path in [*files, *(p for d in dirs for p in _dir_files(d))]:
+            if not path.is_file():
+                raise _fail(f"--file {str(path)!r} does not exist or is not a file; check the path")
+            results.extend(_validate_path(validator, path, kind))
+    except BackbeatFuzzError as exc:
+        raise _fail(str(exc)) from None
+    _report(results, as_json=as_json, quiet=quiet)
+    if exit_code and not all(r.valid for r in results):
+        sys.exit(EXIT_INVALID)
+
+
+def _report(results: list[ValidationResult], *, as_json: bool, quiet: bool) -> None:
+    invalid = sum(not r.valid for r in results)
+    summary = {"total": len(results), "valid": len(results) - invalid, "invalid": invalid}
+    if as_json:
+        shown = [r for r in results if not (quiet and r.valid)]
+        doc = {"results": [r.to_dict() for r in shown], "summary": summary}
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return
+    lines = [_render(r) for r in results if not (quiet and r.valid)]
+    if not quiet or invalid:
+        lines.append(f"{summary['total']} checked: {summary['valid']} valid, {invalid} invalid")
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

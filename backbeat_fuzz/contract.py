@@ -1,0 +1,160 @@
+"""The contract: message kinds, their schemas and their cross-field rules, loaded from a folder.
+
+A schemas folder holds ``*.schema.json`` documents (one per message kind) and optional
+``rules-*.json`` documents. The packaged folder is used unless another is given. A kind is known
+by its short name (``beatframe``), which is its ``type`` constant's middle part, or by the full
+``type`` string (``backbeat.beatframe.v1``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError as _JsonSchemaError
+
+from .errors import SchemaError, UsageError, did_you_mean
+from .rules import CrossFieldRule, parse_rules
+
+__all__ = ["Contract", "MessageKind", "load_contract", "packaged_schemas_dir"]
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    """One message kind of the contract."""
+
+    name: str
+    message_type: str | None
+    schema: dict[str, Any] = field(repr=False)
+    path: Path
+    version: str | None = None
+    rules: tuple[CrossFieldRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Every kind of one schemas folder, by short name."""
+
+    kinds: dict[str, MessageKind]
+    source: Path
+
+    def __iter__(self) -> Iterator[MessageKind]:
+        return iter(self.kinds.values())
+
+    def kind(self, name: str) -> MessageKind:
+        """Return the kind called *name* (short name or ``type`` string, any case).
+
+        Raises:
+            UsageError: no such kind; the message lists the known ones.
+        """
+        wanted = name.strip().lower()
+        for kind in self.kinds.values():
+            if wanted in (kind.name, (kind.message_type or "").lower()):
+                return kind
+        known = ", ".join(self.kinds)
+        raise UsageError(
+            f"unknown message kind {name!r}; use one of: {known}.{did_you_mean(wanted, self.kinds)}"
+        )
+
+    def by_type(self, message_type: str) -> MessageKind | None:
+        """Return the kind whose ``type`` constant is exactly *message_type*, or None."""
+        for kind in self.kinds.values():
+            if kind.message_type == message_type:
+                return kind
+        return None
+
+    @property
+    def message_types(self) -> list[str]:
+        """Every ``type`` constant, in folder order."""
+        return [k.message_type for k in self.kinds.values() if k.message_type]
+
+
+def packaged_schemas_dir() -> Path:
+    """The folder of the schemas shipped inside the package."""
+    return Path(str(resources.files("backbeat_fuzz.schemas")))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SchemaError(f"cannot read {path}: {exc.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path} is not valid JSON ({exc}); fix or remove it") from None
+
+
+def _type_const(schema: dict[str, Any]) -> str | None:
+    prop = schema.get("properties", {}).get("type", {})
+    const = prop.get("const") if isinstance(prop, dict) else None
+    return const if isinstance(const, str) else None
+
+
+def _short_name(path: Path, message_type: str | None) -> str:
+    if message_type and message_type.count(".") == 2:
+        return message_type.split(".")[1].lower()
+    stem = path.name.removesuffix(".json").removesuffix(".schema")
+    return stem.rsplit("-v", 1)[0].lower()
+
+
+def _load_kind(path: Path, rules: list[CrossFieldRule]) -> MessageKind:
+    schema = _read_json(path)
+    if not isinstance(schema, dict):
+        raise SchemaError(f"{path} is not a JSON Schema object; a schema file holds one object")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except _JsonSchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        raise SchemaError(
+            f"{path} is not a valid draft 2020-12 schema at {where}: {exc.message}"
+        ) from None
+    message_type = _type_const(schema)
+    return MessageKind(
+        name=_short_name(path, message_type),
+        message_type=message_type,
+        schema=schema,
+        path=path,
+        version=schema.get("x-version"),
+        rules=tuple(r for r in rules if message_type and r.message_type == message_type),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _load(folder: Path) -> Contract:
+    if not folder.is_dir():
+        raise SchemaError(
+            f"schemas folder {str(folder)!r} does not exist or is not a folder; "
+            "pass a folder holding *.schema.json files, or omit it to use the packaged schemas"
+        )
+    rules = [
+        rule for p in sorted(folder.glob("rules-*.json")) for rule in parse_rules(_read_json(p), str(p))
+    ]
+    kinds: dict[str, MessageKind] = {}
+    for path in sorted(folder.glob("*.schema.json")):
+        kind = _load_kind(path, rules)
+        if kind.name in kinds:
+            raise SchemaError(
+                f"{path} and {kinds[kind.name].path} both define kind {kind.name!r}; keep one"
+            )
+        kinds[kind.name] = kind
+    if not kinds:
+        raise SchemaError(
+            f"schemas folder {str(folder)!r} holds no *.schema.json file; "
+            "point at the folder with the schemas, or omit it to use the packaged schemas"
+        )
+    return Contract(kinds=kinds, source=folder)
+
+
+def load_contract(schemas_dir: str | Path | None = None) -> Contract:
+    """Load the contract of *schemas_dir*, or the packaged one.
+
+    Raises:
+        SchemaError: the folder is missing, empty, or holds an invalid document.
+    """
+    folder = packaged_schemas_dir() if schemas_dir is None else Path(schemas_dir)
+    return _load(folder.resolve())

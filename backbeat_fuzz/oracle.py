@@ -1,0 +1,207 @@
+"""The one judge: a draft 2020-12 validator with the contract's semantics, reporting rules.
+
+It is :mod:`jsonschema`'s ``Draft202012Validator`` with three keyword families replaced, so that
+what it asserts is what JSON Schema specifies rather than what Python happens to do:
+
+- ``pattern``, ``patternProperties`` and ``additionalProperties`` match with ECMA-262 (:mod:`.ecma`);
+- ``format`` is asserted for the formats of :data:`.formats.FORMATS`, with our strict checkers;
+- ``required`` and ``additionalProperties`` report one error per property, naming it.
+
+Every error becomes a :class:`Violation` with a stable rule name (``hlc.pattern``,
+``required.hlc``, ``issues[].code.pattern``) and a human message. The generators, the harness and
+``backbeat-validate`` all ask this module, so they never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import ValidationError
+
+from . import ecma
+from .formats import FORMATS
+
+__all__ = ["SchemaOracle", "Violation", "field_name", "json_path", "rule_path"]
+
+_FORMAT_CHECKER = FormatChecker(formats=())
+for _name, _check in FORMATS.items():
+    _FORMAT_CHECKER.checks(_name)(_check)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: where, which rule, and what a person should read."""
+
+    path: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} [{self.rule}]"
+
+
+def _named(error: ValidationError, name: str) -> ValidationError:
+    error.backbeat_name = name  # type: ignore[attr-defined]
+    return error
+
+
+def pattern(validator: Any, patrn: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not ecma.search(patrn, instance):
+        yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+
+def patternProperties(validator: Any, patterns: Mapping[str, Any], instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:  # noqa: N802
+    if not validator.is_type(instance, "object"):
+        return
+    for patrn, subschema in patterns.items():
+        for key, value in instance.items():
+            if ecma.search(patrn, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=patrn)
+
+
+def _extras(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    known = schema.get("properties", {})
+    patterns = list(schema.get("patternProperties", {}))
+    return [
+        key for key in instance
+        if key not in known and not any(ecma.search(p, key) for p in patterns)
+    ]
+
+
+def additionalProperties(validator: Any, extra_schema: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:  # noqa: N802
+    if not validator.is_type(instance, "object"):
+        return
+    for key in _extras(instance, schema):
+        if validator.is_type(extra_schema, "object"):
+            yield from validator.descend(instance[key], extra_schema, path=key)
+        elif extra_schema is False:
+            yield _named(ValidationError(f"unknown field {key!r} is not allowed"), key)
+
+
+def required(validator: Any, names: list[str], instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for name in names:
+        if name not in instance:
+            yield _named(ValidationError(f"{name!r} is a required property"), name)
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    {
+        "pattern": pattern,
+        "patternProperties": patternProperties,
+        "additionalProperties": additionalProperties,
+        "required": required,
+    },
+)
+
+
+def rule_path(path: Any) -> str:
+    """``['issues', 0, 'code']`` -> ``issues[].code``: the location part of a rule name."""
+    out = ""
+    for part in path:
+        out += "[]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def json_path(path: Any) -> str:
+    """``['issues', 0, 'code']`` -> ``$.issues[0].code``."""
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def field_name(path: Any) -> str:
+    """How a message names a location: ``issues[0].code``, or ``message`` for the root."""
+    return json_path(path)[2:] or "message"
+
+
+def _plural(count: Any, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+_ARTICLE_TYPES = {
+    "integer": "an integer", "object": "an object", "array": "an array",
+    "string": "a string", "number": "a number", "boolean": "a boolean", "null": "null",
+}
+
+
+def _type_phrase(types: Any) -> str:
+    names = [types] if isinstance(types, str) else list(types)
+    return " or ".join(_ARTICLE_TYPES.get(t, t) for t in names)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    return {float: "a number", str: "a string", list: "an array", dict: "an object"}.get(
+        type(value), "null"
+    )
+
+
+#: keyword -> (error, field) -> the message after the field name.
+_MESSAGES: dict[str, Any] = {
+    "type": lambda e: f"must be {_type_phrase(e.validator_value)}, not {_json_kind(e.instance)}",
+    "const": lambda e: f"must be {e.validator_value!r}",
+    "enum": lambda e: "must be one of: " + ", ".join(str(v) for v in e.validator_value),
+    "pattern": lambda e: f"must match pattern {e.validator_value}",
+    "format": lambda e: f"must be a valid {e.validator_value}",
+    "minimum": lambda e: f"must be at least {e.validator_value}",
+    "maximum": lambda e: f"must be at most {e.validator_value}",
+    "exclusiveMinimum": lambda e: f"must be greater than {e.validator_value}",
+    "exclusiveMaximum": lambda e: f"must be less than {e.validator_value}",
+    "multipleOf": lambda e: f"must be a multiple of {e.validator_value}",
+    "minLength": lambda e: f"must be at least {_plural(e.validator_value, 'character')} long",
+    "maxLength": lambda e: f"must be at most {_plural(e.validator_value, 'character')} long",
+    "minItems": lambda e: f"must have at least {_plural(e.validator_value, 'item')}",
+    "maxItems": lambda e: f"must have at most {_plural(e.validator_value, 'item')}",
+    "uniqueItems": lambda e: "must not hold the same item twice",
+}
+
+_DATE_TIME_HINT = " (RFC 3339, e.g. 2025-09-05T12:30:00Z)"
+
+
+def _violation(error: ValidationError) -> Violation:
+    keyword = str(error.validator)
+    path = list(error.absolute_path)
+    where = rule_path(path)
+    name = getattr(error, "backbeat_name", None)
+    if keyword == "required" and name is not None:
+        child = [*path, name]
+        return Violation(json_path(child), f"required.{rule_path(child)}", f"{field_name(child)} field is required")
+    if keyword == "additionalProperties" and name is not None:
+        child = [*path, name]
+        return Violation(json_path(child), f"{where or 'root'}.additionalProperties", f"unknown field {field_name(child)} is not allowed")
+    custom = error.schema.get("x-messages", {}) if isinstance(error.schema, Mapping) else {}
+    text = custom.get(keyword) or (_MESSAGES[keyword](error) if keyword in _MESSAGES else error.message)
+    if keyword == "format" and error.validator_value == "date-time" and keyword not in custom:
+        text += _DATE_TIME_HINT
+    return Violation(json_path(path), f"{where or 'root'}.{keyword}", f"{field_name(path)} {text}")
+
+
+class SchemaOracle:
+    """Validate instances against one schema with the contract's semantics.
+
+    Args:
+        schema: a draft 2020-12 schema (a dict, or a boolean schema).
+    """
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self._validator = _Validator(schema, format_checker=_FORMAT_CHECKER)
+
+    def is_valid(self, instance: Any) -> bool:
+        """Return whether *instance* is valid (stops at the first error)."""
+        return self._validator.is_valid(instance)
+
+    def violations(self, instance: Any) -> list[Violation]:
+        """Every violation in *instance*, in document order (empty when valid)."""
+        errors = sorted(self._validator.iter_errors(instance), key=lambda e: e.path)
+        return [_violation(e) for e in errors]

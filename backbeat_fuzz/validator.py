@@ -1,0 +1,115 @@
+"""``MessageValidator``: validate BACKBEAT messages (objects, JSON text or files).
+
+This is the reference validator, the project's oracle. It parses JSON strictly
+(:mod:`.jsontext`), picks the schema from the message's ``type`` (or the kind it is told),
+validates with :class:`.oracle.SchemaOracle`, then checks the cross-field rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .contract import Contract, MessageKind, load_contract
+from .jsontext import JsonTextError, parse
+from .oracle import SchemaOracle, Violation
+
+__all__ = ["MessageValidator", "ValidationResult", "Violation"]
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What the validator decided about one message.
+
+    Attributes:
+        valid: True when the message conforms.
+        message_type: the ``type`` the message was validated as, or None when unknown.
+        errors: every violation, each with its JSON path, rule and human message.
+        source: where the message came from (a file path, ``path:line``), when known.
+    """
+
+    valid: bool
+    message_type: str | None
+    errors: tuple[Violation, ...] = ()
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def rules(self) -> frozenset[str]:
+        """The names of the broken rules."""
+        return frozenset(e.rule for e in self.errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form, as ``backbeat-validate --json`` prints it."""
+        out: dict[str, Any] = {"valid": self.valid, "message_type": self.message_type}
+        if self.source is not None:
+            out = {"source": self.source, **out}
+        out["errors"] = [{"path": e.path, "rule": e.rule, "message": e.message} for e in self.errors]
+        return out
+
+
+def _invalid(message_type: str | None, *errors: Violation) -> ValidationResult:
+    return ValidationResult(False, message_type, tuple(errors))
+
+
+class MessageValidator:
+    """Validate BACKBEAT messages against a contract.
+
+    Args:
+        schemas_dir: a folder of ``*.schema.json`` (and ``rules-*.json``) files; the packaged
+            v1 schemas when omitted.
+
+    Raises:
+        SchemaError: the folder is missing, empty or holds an invalid schema.
+    """
+
+    def __init__(self, schemas_dir: str | Path | None = None) -> None:
+        self.contract: Contract = load_contract(schemas_dir)
+        self._oracles = {k.name: SchemaOracle(k.schema) for k in self.contract}
+
+    def _kind_of(self, message: Any) -> MessageKind | ValidationResult:
+        if not isinstance(message, dict):
+            return _invalid(None, Violation("$", "root.type", "message must be a JSON object"))
+        if "type" not in message:
+            return _invalid(None, Violation("$.type", "required.type", "type field is required"))
+        kind = self.contract.by_type(message["type"]) if isinstance(message["type"], str) else None
+        if kind is None:
+            known = ", ".join(self.contract.message_types)
+            return _invalid(
+                None,
+                Violation("$.type", "type.const", f"type {message['type']!r} is unknown; known types: {known}"),
+            )
+        return kind
+
+    def validate_message(self, message: Any, *, kind: str | None = None) -> ValidationResult:
+        """Validate a parsed message (a dict from :func:`json.loads` or built in code).
+
+        Args:
+            message: the message.
+            kind: validate as this kind (short name or ``type``) instead of reading ``type``.
+        """
+        found = self.contract.kind(kind) if kind is not None else self._kind_of(message)
+        if isinstance(found, ValidationResult):
+            return found
+        errors = self._oracles[found.name].violations(message)
+        if isinstance(message, dict):
+            errors += [
+                Violation("$", rule.rule, rule.explain(message))
+                for rule in found.rules
+                if not rule.holds(message)
+            ]
+        return ValidationResult(not errors, found.message_type, tuple(errors))
+
+    def validate_message_string(self, text: str | bytes, *, kind: str | None = None) -> ValidationResult:
+        """Parse *text* strictly as JSON, then validate it (see :meth:`validate_message`)."""
+        try:
+            message = parse(text)
+        except JsonTextError as exc:
+            message_type = self.contract.kind(kind).message_type if kind else None
+            return _invalid(message_type, Violation("$", exc.rule, str(exc)))
+        return self.validate_message(message, kind=kind)
+
+    def validate_file(self, path: str | Path, *, kind: str | None = None) -> ValidationResult:
+        """Read and validate one message file (raises :class:`OSError` if it cannot be read)."""
+        result = self.validate_message_string(Path(path).read_bytes(), kind=kind)
+        return ValidationResult(result.valid, result.message_type, result.errors, str(path))

@@ -1,0 +1,1 @@
+"""The BACKBEAT v1 JSON Schemas and cross-field rules, shipped as package data."""
