@@ -132,7 +132,9 @@ def _load(folder: Path) -> Contract:
             "pass a folder holding *.schema.json files, or omit it to use the packaged schemas"
         )
     rules = [
-        rule for p in sorted(folder.glob("rules-*.json")) for rule in parse_rules(_read_json(p), str(p))
+        rule
+        for p in sorted(folder.glob("rules-*.json"))
+        for rule in parse_rules(_read_json(p), str(p))
     ]
     kinds: dict[str, MessageKind] = {}
     for path in sorted(folder.glob("*.schema.json")):

@@ -100,7 +100,9 @@ def _decode_bytes(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise JsonTextError("json.invalid_utf8", f"invalid UTF-8: {exc.reason}", exc.start) from None
+        raise JsonTextError(
+            "json.invalid_utf8", f"invalid UTF-8: {exc.reason}", exc.start
+        ) from None
 
 
 def _check_surrogates(text: str, value: Any) -> None:
@@ -108,7 +110,9 @@ def _check_surrogates(text: str, value: Any) -> None:
     if match:
         raise JsonTextError("json.lone_surrogate", "unpaired surrogate in text", match.start())
     if _LONE_SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
-        raise JsonTextError("json.lone_surrogate", "a string holds an unpaired \\u surrogate escape")
+        raise JsonTextError(
+            "json.lone_surrogate", "a string holds an unpaired \\u surrogate escape"
+        )
 
 
 def _has_lone_surrogate(value: Any) -> bool:

@@ -3,7 +3,8 @@
 It is :mod:`jsonschema`'s ``Draft202012Validator`` with three keyword families replaced, so that
 what it asserts is what JSON Schema specifies rather than what Python happens to do:
 
-- ``pattern``, ``patternProperties`` and ``additionalProperties`` match with ECMA-262 (:mod:`.ecma`);
+- ``pattern``, ``patternProperties`` and ``additionalProperties`` match with ECMA-262
+  (:mod:`.ecma`);
 - ``format`` is asserted for the formats of :data:`.formats.FORMATS`, with our strict checkers;
 - ``required`` and ``additionalProperties`` report one error per property, naming it.
 
@@ -48,12 +49,16 @@ def _named(error: ValidationError, name: str) -> ValidationError:
     return error
 
 
-def pattern(validator: Any, patrn: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+def pattern(
+    validator: Any, patrn: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
     if validator.is_type(instance, "string") and not ecma.search(patrn, instance):
         yield ValidationError(f"{instance!r} does not match {patrn!r}")
 
 
-def patternProperties(validator: Any, patterns: Mapping[str, Any], instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:  # noqa: N802
+def patternProperties(
+    validator: Any, patterns: Mapping[str, Any], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return
     for patrn, subschema in patterns.items():
@@ -66,12 +71,15 @@ def _extras(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]
     known = schema.get("properties", {})
     patterns = list(schema.get("patternProperties", {}))
     return [
-        key for key in instance
+        key
+        for key in instance
         if key not in known and not any(ecma.search(p, key) for p in patterns)
     ]
 
 
-def additionalProperties(validator: Any, extra_schema: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:  # noqa: N802
+def additionalProperties(
+    validator: Any, extra_schema: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return
     for key in _extras(instance, schema):
@@ -81,7 +89,9 @@ def additionalProperties(validator: Any, extra_schema: Any, instance: Any, schem
             yield _named(ValidationError(f"unknown field {key!r} is not allowed"), key)
 
 
-def required(validator: Any, names: list[str], instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+def required(
+    validator: Any, names: list[str], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return
     for name in names:
@@ -126,8 +136,13 @@ def _plural(count: Any, word: str) -> str:
 
 
 _ARTICLE_TYPES = {
-    "integer": "an integer", "object": "an object", "array": "an array",
-    "string": "a string", "number": "a number", "boolean": "a boolean", "null": "null",
+    "integer": "an integer",
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
 }
 
 
@@ -175,12 +190,22 @@ def _violation(error: ValidationError) -> Violation:
     name = getattr(error, "backbeat_name", None)
     if keyword == "required" and name is not None:
         child = [*path, name]
-        return Violation(json_path(child), f"required.{rule_path(child)}", f"{field_name(child)} field is required")
+        return Violation(
+            json_path(child),
+            f"required.{rule_path(child)}",
+            f"{field_name(child)} field is required",
+        )
     if keyword == "additionalProperties" and name is not None:
         child = [*path, name]
-        return Violation(json_path(child), f"{where or 'root'}.additionalProperties", f"unknown field {field_name(child)} is not allowed")
+        return Violation(
+            json_path(child),
+            f"{where or 'root'}.additionalProperties",
+            f"unknown field {field_name(child)} is not allowed",
+        )
     custom = error.schema.get("x-messages", {}) if isinstance(error.schema, Mapping) else {}
-    text = custom.get(keyword) or (_MESSAGES[keyword](error) if keyword in _MESSAGES else error.message)
+    text = custom.get(keyword) or (
+        _MESSAGES[keyword](error) if keyword in _MESSAGES else error.message
+    )
     if keyword == "format" and error.validator_value == "date-time" and keyword not in custom:
         text += _DATE_TIME_HINT
     return Violation(json_path(path), f"{where or 'root'}.{keyword}", f"{field_name(path)} {text}")

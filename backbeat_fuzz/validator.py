@@ -44,7 +44,9 @@ class ValidationResult:
         out: dict[str, Any] = {"valid": self.valid, "message_type": self.message_type}
         if self.source is not None:
             out = {"source": self.source, **out}
-        out["errors"] = [{"path": e.path, "rule": e.rule, "message": e.message} for e in self.errors]
+        out["errors"] = [
+            {"path": e.path, "rule": e.rule, "message": e.message} for e in self.errors
+        ]
         return out
 
 
@@ -77,7 +79,11 @@ class MessageValidator:
             known = ", ".join(self.contract.message_types)
             return _invalid(
                 None,
-                Violation("$.type", "type.const", f"type {message['type']!r} is unknown; known types: {known}"),
+                Violation(
+                    "$.type",
+                    "type.const",
+                    f"type {message['type']!r} is unknown; known types: {known}",
+                ),
             )
         return kind
 
@@ -100,7 +106,9 @@ class MessageValidator:
             ]
         return ValidationResult(not errors, found.message_type, tuple(errors))
 
-    def validate_message_string(self, text: str | bytes, *, kind: str | None = None) -> ValidationResult:
+    def validate_message_string(
+        self, text: str | bytes, *, kind: str | None = None
+    ) -> ValidationResult:
         """Parse *text* strictly as JSON, then validate it (see :meth:`validate_message`)."""
         try:
             message = parse(text)

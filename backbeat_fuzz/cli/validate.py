@@ -33,9 +33,7 @@ def _dir_files(folder: Path) -> list[Path]:
         p for p in folder.rglob("*") if p.suffix in (".json", *_LINE_SUFFIXES) and p.is_file()
     )
     if not files:
-        raise _fail(
-            f"--dir {str(folder)!r} holds no .json, .jsonl or .ndjson file; check the path"
-        )
+        raise _fail(f"--dir {str(folder)!r} holds no .json, .jsonl or .ndjson file; check the path")
     return files
 
 
@@ -46,7 +44,9 @@ def _read(path: Path) -> bytes:
         raise _fail(f"cannot read {str(path)!r}: {exc.strerror}") from None
 
 
-def _validate_path(validator: MessageValidator, path: Path, kind: str | None) -> Iterator[ValidationResult]:
+def _validate_path(
+    validator: MessageValidator, path: Path, kind: str | None
+) -> Iterator[ValidationResult]:
     data = _read(path)
     if path.suffix not in _LINE_SUFFIXES:
         result = validator.validate_message_string(data, kind=kind)
@@ -55,7 +55,9 @@ def _validate_path(validator: MessageValidator, path: Path, kind: str | None) ->
     for number, line in enumerate(data.split(b"\n"), start=1):
         if line.strip():
             result = validator.validate_message_string(line.rstrip(b"\r"), kind=kind)
-            yield ValidationResult(result.valid, result.message_type, result.errors, f"{path}:{number}")
+            yield ValidationResult(
+                result.valid, result.message_type, result.errors, f"{path}:{number}"
+            )
 
 
 def _render(result: ValidationResult) -> str:
@@ -67,15 +69,44 @@ def _render(result: ValidationResult) -> str:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--schemas", "schemas_dir", type=click.Path(path_type=Path), help="Folder of *.schema.json files (default: the packaged v1 schemas).")
-@click.option("--file", "files", multiple=True, type=click.Path(path_type=Path), help="A message file (.json, or .jsonl/.ndjson with one message a line). Repeatable.")
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path),
+    help="Folder of *.schema.json files (default: the packaged v1 schemas).",
+)
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A message file (.json, or .jsonl/.ndjson with one message a line). Repeatable.",
+)
 @click.option("--message", "message", help="A message as JSON text, or '-' to read one from stdin.")
-@click.option("--dir", "dirs", multiple=True, type=click.Path(path_type=Path), help="Validate every .json/.jsonl/.ndjson file below this folder. Repeatable.")
-@click.option("--kind", help="Validate as this kind (beatframe, statusclaim, barreport) instead of reading 'type'.")
+@click.option(
+    "--dir",
+    "dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Validate every .json/.jsonl/.ndjson file below this folder. Repeatable.",
+)
+@click.option(
+    "--kind",
+    help="Validate as this kind (beatframe, statusclaim, barreport) instead of reading 'type'.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document with every result.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only invalid messages.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when any message is invalid.")
-def main(schemas_dir: Path | None, files: tuple[Path, ...], message: str | None, dirs: tuple[Path, ...], kind: str | None, as_json: bool, quiet: bool, exit_code: bool) -> None:
+def main(
+    schemas_dir: Path | None,
+    files: tuple[Path, ...],
+    message: str | None,
+    dirs: tuple[Path, ...],
+    kind: str | None,
+    as_json: bool,
+    quiet: bool,
+    exit_code: bool,
+) -> None:
     """Validate BACKBEAT messages against the contract's JSON Schemas and rules.
 
     Exit codes: 0 all valid, 1 invalid found (with --exit-code), 2 usage or I/O error.
@@ -88,9 +119,20 @@ def main(schemas_dir: Path | None, files: tuple[Path, ...], message: str | None,
             validator.contract.kind(kind)
         results: list[ValidationResult] = []
         if message is not None:
-            text = sys.stdin.buffer.read() if message == "-" else message.encode("utf-8", "surrogatepass")
+            text = (
+                sys.stdin.buffer.read()
+                if message == "-"
+                else message.encode("utf-8", "surrogatepass")
+            )
             result = validator.validate_message_string(text, kind=kind)
-            results.append(ValidationResult(result.valid, result.message_type, result.errors, "<stdin>" if message == "-" else "<message>"))
+            results.append(
+                ValidationResult(
+                    result.valid,
+                    result.message_type,
+                    result.errors,
+                    "<stdin>" if message == "-" else "<message>",
+                )
+            )
         for path in [*files, *(p for d in dirs for p in _dir_files(d))]:
             if not path.is_file():
                 raise _fail(f"--file {str(path)!r} does not exist or is not a file; check the path")

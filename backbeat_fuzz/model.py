@@ -1,0 +1,78 @@
+"""The small value types every stage shares: a mutant, a verdict, a finding's class.
+
+Lower layers (strategies, mutations) produce :class:`Mutant`; targets return a :class:`Verdict`
+with detail; the harness turns a wrong verdict into a finding of one :class:`Outcome` class.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Mutant", "Outcome", "Verdict", "canonical_text"]
+
+
+def canonical_text(message: Any) -> str:
+    """The JSON text a valid message is sent as: compact, keys in message order, UTF-8 kept."""
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One invalid message: a valid message with exactly one rule broken.
+
+    Attributes:
+        kind: the message kind's short name (``beatframe``).
+        rule: the stable name of the single rule it breaks (``hlc.pattern``, ``json.nan``).
+        data: the exact bytes to send to a consumer.
+        origin: the valid message it was derived from.
+        note: what was done, in a few words (``trailing newline``).
+        parsed: the message as an object, or None when the mutation is in the JSON text itself
+            (such mutants cannot be given to a consumer that takes objects).
+    """
+
+    kind: str
+    rule: str
+    data: bytes
+    origin: dict[str, Any] = field(repr=False)
+    note: str = ""
+    parsed: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The exact JSON text (undecodable bytes shown as ``\\xNN`` escapes)."""
+        return self.data.decode("utf-8", "backslashreplace")
+
+    @property
+    def is_text_level(self) -> bool:
+        """True when the mutation is in the JSON text (malformed JSON, BOM, bad UTF-8)."""
+        return self.rule.startswith("json.")
+
+    @property
+    def valid_utf8(self) -> bool:
+        """False when the bytes are not UTF-8 (only a bytes-taking consumer can receive them)."""
+        try:
+            self.data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+
+
+class Verdict(enum.StrEnum):
+    """What a consumer did with one message."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    CRASH = "crash"
+    HANG = "hang"
+
+
+class Outcome(enum.StrEnum):
+    """The class of a finding: how a consumer got a message wrong."""
+
+    FALSE_REJECT = "false_reject"
+    FALSE_ACCEPT = "false_accept"
+    CRASH = "crash"
+    HANG = "hang"
