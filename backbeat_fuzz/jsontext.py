@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["JSON_RULES", "JsonTextError", "parse"]
+__all__ = ["JSON_RULES", "MAX_DEPTH", "JsonTextError", "parse"]
 
 #: Every rule :func:`parse` can report, with a one-line description.
 JSON_RULES: dict[str, str] = {
@@ -29,8 +29,11 @@ JSON_RULES: dict[str, str] = {
     "json.bom": "a byte-order mark before the JSON text",
     "json.invalid_utf8": "bytes that are not valid UTF-8",
     "json.lone_surrogate": "a string with an unpaired UTF-16 surrogate (forbidden by I-JSON)",
-    "json.too_deep": "nesting too deep to parse safely",
+    "json.too_deep": "arrays and objects nested more than 64 deep",
 }
+
+#: The deepest nesting of arrays and objects the contract allows (a BACKBEAT message needs 3).
+MAX_DEPTH = 64
 
 _LONE_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _RAW_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -125,6 +128,14 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
 def parse(data: str | bytes) -> Any:
     """Parse one JSON text strictly.
 
@@ -151,5 +162,7 @@ def parse(data: str | bytes) -> Any:
         raise JsonTextError(rule, f"not JSON: {exc.msg}", exc.pos) from None
     except RecursionError:
         raise JsonTextError("json.too_deep", "nesting too deep to parse") from None
+    if _depth(value) > MAX_DEPTH:
+        raise JsonTextError("json.too_deep", f"nested more than {MAX_DEPTH} deep")
     _check_surrogates(text, value)
     return value
