@@ -18,7 +18,7 @@ import click
 from .errors import BackbeatFuzzError, did_you_mean
 from .validator import MessageValidator, ValidationResult
 
-__all__ = ["Example", "check", "main", "parse_name"]
+__all__ = ["Example", "check", "check_example", "main", "parse_name"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 _SUBFOLDERS = ("valid", "invalid")
@@ -112,7 +112,8 @@ def _check_invalid(
     return problems
 
 
-def _check_one(validator: MessageValidator, example: Example) -> list[str]:
+def check_example(validator: MessageValidator, example: Example) -> list[str]:
+    """Validate one example and return the problems (empty when it is as its name says)."""
     try:
         result = validator.validate_file(example.path)
     except OSError as exc:
@@ -150,7 +151,7 @@ def check(folder: str | Path, validator: MessageValidator | None = None) -> list
     files = _example_files(Path(folder))
     for path in files:
         parsed = parse_name(path, kinds)
-        problems += [parsed] if isinstance(parsed, str) else _check_one(validator, parsed)
+        problems += [parsed] if isinstance(parsed, str) else check_example(validator, parsed)
     for name in _SUBFOLDERS:
         if not any(p.parent.name == name for p in files):
             problems.append(f"{Path(folder) / name}: holds no example; add at least one")
