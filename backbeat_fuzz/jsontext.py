@@ -12,7 +12,6 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 __all__ = ["JSON_RULES", "MAX_DEPTH", "JsonTextError", "parse"]
@@ -67,18 +66,29 @@ def _constant(name: str) -> Any:
     raise _Reject("json.infinity", f"{name} is not a JSON value")
 
 
+def _overflow(text: str) -> _Reject:
+    shown = text if len(text) <= 40 else f"{text[:40]}..."
+    return _Reject("json.number_overflow", f"number {shown} is too large for a double")
+
+
 def _float(text: str) -> float:
     value = float(text)
     if math.isinf(value):
-        raise _Reject("json.number_overflow", f"number {text[:40]} is too large for a double")
+        raise _overflow(text)
     return value
 
 
 def _int(text: str) -> int:
+    # An integer literal beyond the range of a double is rejected like 1e400 (I-JSON, RFC 7493
+    # section 2.2). More than 310 characters always is, and int() would refuse over 4300 digits.
+    if len(text) > 310:
+        raise _overflow(text)
+    value = int(text)
     try:
-        return int(text)
-    except ValueError:  # beyond Python's int-from-str digit limit
-        return int(Decimal(text))
+        float(value)
+    except OverflowError:
+        raise _overflow(text) from None
+    return value
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -128,12 +138,16 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max(map(_depth, value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max(map(_depth, value), default=0)
-    return 0
+def _too_deep(value: Any) -> bool:
+    """True when arrays and objects nest more than MAX_DEPTH deep (iterative: no recursion)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 def parse(data: str | bytes) -> Any:
@@ -162,7 +176,7 @@ def parse(data: str | bytes) -> Any:
         raise JsonTextError(rule, f"not JSON: {exc.msg}", exc.pos) from None
     except RecursionError:
         raise JsonTextError("json.too_deep", "nesting too deep to parse") from None
-    if _depth(value) > MAX_DEPTH:
+    if _too_deep(value):
         raise JsonTextError("json.too_deep", f"nested more than {MAX_DEPTH} deep")
     _check_surrogates(text, value)
     return value
