@@ -15,8 +15,10 @@ Every error becomes a :class:`Violation` with a stable rule name (``hlc.pattern`
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
@@ -27,9 +29,15 @@ from .formats import FORMATS
 
 __all__ = ["SchemaOracle", "Violation", "field_name", "json_path", "rule_path"]
 
+
+def _strings_only(check: Callable[[str], bool]) -> Callable[[Any], bool]:
+    """A format applies to strings only; any other instance passes (``type`` judges it)."""
+    return lambda instance: not isinstance(instance, str) or check(instance)
+
+
 _FORMAT_CHECKER = FormatChecker(formats=())
 for _name, _check in FORMATS.items():
-    _FORMAT_CHECKER.checks(_name)(_check)
+    _FORMAT_CHECKER.checks(_name)(_strings_only(_check))
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,25 @@ def additionalProperties(
             yield _named(ValidationError(f"unknown field {key!r} is not allowed"), key)
 
 
+def multipleOf(
+    validator: Any, divisor: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "number"):
+        return
+    if isinstance(instance, float) and not math.isfinite(instance):
+        failed = True  # NaN and infinities are multiples of nothing
+    elif isinstance(divisor, float):
+        try:  # jsonschema's float arithmetic, so that verdicts stay the same ...
+            quotient = instance / divisor
+            failed = int(quotient) != quotient
+        except OverflowError:  # ... but exact where a huge integer overflows a float
+            failed = Fraction(instance) % Fraction(divisor) != 0
+    else:
+        failed = instance % divisor != 0
+    if failed:
+        yield ValidationError(f"{instance!r} is not a multiple of {divisor!r}")
+
+
 def required(
     validator: Any, names: list[str], instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
@@ -106,6 +133,7 @@ _Validator = validators.extend(
         "patternProperties": patternProperties,
         "additionalProperties": additionalProperties,
         "required": required,
+        "multipleOf": multipleOf,
     },
 )
 
@@ -151,14 +179,21 @@ def _type_phrase(types: Any) -> str:
     return " or ".join(_ARTICLE_TYPES.get(t, t) for t in names)
 
 
+_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (list, "an array"),
+    (dict, "an object"),
+)
+
+
 def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    return {float: "a number", str: "a string", list: "an array", dict: "an object"}.get(
-        type(value), "null"
-    )
+    if value is None:
+        return "null"
+    kind = next((name for cls, name in _KINDS if isinstance(value, cls)), None)
+    return kind or f"a Python {type(value).__name__} (not a JSON value)"
 
 
 #: keyword -> (error, field) -> the message after the field name.
@@ -211,6 +246,26 @@ def _violation(error: ValidationError) -> Violation:
     return Violation(json_path(path), f"{where or 'root'}.{keyword}", f"{field_name(path)} {text}")
 
 
+class _HugeInt(int):
+    """An integer too long for ``repr`` (Python refuses over 4300 digits), shown by its size."""
+
+    def __repr__(self) -> str:
+        return f"<an integer of {int(math.log10(abs(self))) + 1} digits>"
+
+    __str__ = __repr__
+
+
+def _printable(value: Any) -> Any:
+    """*value* with every integer of more than 1024 bits made safe to print in a message."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1024:
+        return _HugeInt(value)
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value
+
+
 class SchemaOracle:
     """Validate instances against one schema with the contract's semantics.
 
@@ -224,9 +279,15 @@ class SchemaOracle:
 
     def is_valid(self, instance: Any) -> bool:
         """Return whether *instance* is valid (stops at the first error)."""
-        return self._validator.is_valid(instance)
+        try:
+            return self._validator.is_valid(instance)
+        except ValueError:  # an error message quoting an integer too long to print
+            return self._validator.is_valid(_printable(instance))
 
     def violations(self, instance: Any) -> list[Violation]:
         """Every violation in *instance*, in document order (empty when valid)."""
-        errors = sorted(self._validator.iter_errors(instance), key=lambda e: e.path)
-        return [_violation(e) for e in errors]
+        try:
+            errors = list(self._validator.iter_errors(instance))
+        except ValueError:  # an error message quoting an integer too long to print
+            errors = list(self._validator.iter_errors(_printable(instance)))
+        return [_violation(e) for e in sorted(errors, key=lambda e: e.path)]
