@@ -8,12 +8,15 @@ does what the specification says; patterns compile once and are cached.
 from __future__ import annotations
 
 import functools
+import re
 
 import regress
 
 from .errors import SchemaError
 
 __all__ = ["compile_pattern", "search"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -33,5 +36,13 @@ def compile_pattern(pattern: str) -> regress.Regex:
 
 
 def search(pattern: str, text: str) -> bool:
-    """Return whether *pattern* matches anywhere in *text* (JSON Schema ``pattern``)."""
-    return compile_pattern(pattern).find(text) is not None
+    """Return whether *pattern* matches anywhere in *text* (JSON Schema ``pattern``).
+
+    A lone surrogate (which no strict JSON text holds, but a Python string can) is matched as
+    U+FFFD: ``regress`` takes UTF-8 only, and both are code points outside every letter class.
+    """
+    regex = compile_pattern(pattern)
+    try:
+        return regex.find(text) is not None
+    except UnicodeEncodeError:
+        return regex.find(_LONE_SURROGATE.sub("\ufffd", text)) is not None
