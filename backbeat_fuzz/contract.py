@@ -16,9 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError as _JsonSchemaError
 
+from . import ecma
 from .errors import SchemaError, UsageError, did_you_mean
 from .rules import CrossFieldRule, parse_rules
 
@@ -102,12 +103,26 @@ def _short_name(path: Path, message_type: str | None) -> str:
     return stem.rsplit("-v", 1)[0].lower()
 
 
+def _is_ecma_regex(pattern: object) -> bool:
+    if isinstance(pattern, str):
+        ecma.compile_pattern(pattern)  # raises SchemaError, which the checker reports
+    return True
+
+
+#: The draft 2020-12 metaschema's format checker, with ``regex`` judged by ECMA-262 as ``pattern``
+#: is matched (jsonschema's compiles with Python's ``re``, which rejects ``\p{L}`` and accepts
+#: ``(?i)``).
+_SCHEMA_FORMATS = FormatChecker(formats=())
+_SCHEMA_FORMATS.checkers.update(Draft202012Validator.FORMAT_CHECKER.checkers)
+_SCHEMA_FORMATS.checks("regex", raises=SchemaError)(_is_ecma_regex)
+
+
 def _load_kind(path: Path, rules: list[CrossFieldRule]) -> MessageKind:
     schema = _read_json(path)
     if not isinstance(schema, dict):
         raise SchemaError(f"{path} is not a JSON Schema object; a schema file holds one object")
     try:
-        Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(schema, format_checker=_SCHEMA_FORMATS)
     except _JsonSchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
         raise SchemaError(
