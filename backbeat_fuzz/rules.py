@@ -7,6 +7,7 @@ the generators read them to keep valid messages valid and to break each rule by 
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,10 +67,16 @@ class CrossFieldRule:
 
     def explain(self, message: Mapping[str, Any]) -> str:
         """A one-line human message for a violation in *message*."""
-        return (
-            f"{self.left} ({message[self.left]!r}) must be {self.op} "
-            f"{self.right} ({message[self.right]!r})"
-        )
+        left, right = _show(message[self.left]), _show(message[self.right])
+        return f"{self.left} ({left}) must be {self.op} {self.right} ({right})"
+
+
+def _show(number: Any) -> str:
+    """``repr`` of a number, or its size when it is an integer too long to print (over 4300
+    digits, Python refuses)."""
+    if isinstance(number, int) and number.bit_length() > 1024:
+        return f"an integer of {int(math.log10(abs(number))) + 1} digits"
+    return repr(number)
 
 
 def parse_rules(document: Mapping[str, Any], source: str) -> list[CrossFieldRule]:

@@ -7,13 +7,15 @@ validates with :class:`.oracle.SchemaOracle`, then checks the cross-field rules.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .contract import Contract, MessageKind, load_contract
 from .jsontext import JsonTextError, parse
-from .oracle import SchemaOracle, Violation
+from .oracle import SchemaOracle, Violation, field_name, json_path
 
 __all__ = ["MessageValidator", "ValidationResult", "Violation"]
 
@@ -54,6 +56,59 @@ def _invalid(message_type: str | None, *errors: Violation) -> ValidationResult:
     return ValidationResult(False, message_type, tuple(errors))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _overflows(number: int) -> bool:
+    try:
+        float(number)
+    except OverflowError:
+        return True
+    return False
+
+
+def _not_json(value: Any, path: tuple[str | int, ...]) -> Violation | None:
+    """The JSON text rule a Python scalar breaks (NaN, infinities, a huge integer, a lone
+    surrogate), if any."""
+    if isinstance(value, float) and not math.isfinite(value):
+        rule, name = ("json.nan", "NaN") if math.isnan(value) else ("json.infinity", "Infinity")
+        sign = "-" if value < 0 else ""
+        text = f"{field_name(path)} is {sign}{name}, which JSON does not have"
+        return Violation(json_path(path), rule, text)
+    if isinstance(value, int) and _overflows(value):
+        text = f"{field_name(path)} is an integer too large for a double, which I-JSON forbids"
+        return Violation(json_path(path), "json.number_overflow", text)
+    if isinstance(value, str) and _SURROGATE.search(value):
+        text = f"{field_name(path)} holds an unpaired surrogate, which I-JSON forbids"
+        return Violation(json_path(path), "json.lone_surrogate", text)
+    return None
+
+
+def _bad_key(key: Any, path: tuple[str | int, ...]) -> Violation | None:
+    if isinstance(key, str) and _SURROGATE.search(key):
+        text = f"a key in {field_name(path)} holds an unpaired surrogate, which I-JSON forbids"
+        return Violation(json_path(path), "json.lone_surrogate", text)
+    return None
+
+
+def _non_json_values(message: Any) -> list[Violation]:
+    """What no strict JSON text can hold but a Python object can, in document order."""
+    found: list[Violation] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(message, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            bad_keys = [v for v in (_bad_key(k, path) for k in value) if v is not None]
+            found += bad_keys[:1]  # reported once, at the object, whose values are then skipped
+            if not bad_keys:
+                stack += reversed([(item, (*path, key)) for key, item in value.items()])
+        elif isinstance(value, list):
+            stack += reversed([(item, (*path, i)) for i, item in enumerate(value)])
+        elif (violation := _not_json(value, path)) is not None:
+            found.append(violation)
+    return found
+
+
 class MessageValidator:
     """Validate BACKBEAT messages against a contract.
 
@@ -90,11 +145,18 @@ class MessageValidator:
     def validate_message(self, message: Any, *, kind: str | None = None) -> ValidationResult:
         """Validate a parsed message (a dict from :func:`json.loads` or built in code).
 
+        A value no strict JSON text can hold (NaN, an infinity, an integer beyond a double, a
+        lone surrogate) is reported with its ``json.*`` rule alone, as its JSON text would be.
+
         Args:
             message: the message.
             kind: validate as this kind (short name or ``type``) instead of reading ``type``.
         """
-        found = self.contract.kind(kind) if kind is not None else self._kind_of(message)
+        told = self.contract.kind(kind) if kind is not None else None
+        not_json = _non_json_values(message)
+        if not_json:  # the verdict its JSON text would get: only the text rules
+            return _invalid(told.message_type if told else None, *not_json)
+        found = told or self._kind_of(message)
         if isinstance(found, ValidationResult):
             return found
         errors = self._oracles[found.name].violations(message)
