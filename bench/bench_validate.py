@@ -1,0 +1,135 @@
+"""``backbeat-validate`` against ``check-jsonschema`` on the same 10,000 generated message files.
+
+The files are a deterministic mix (7 valid to 3 invalid) of all three kinds, made from the
+examples folder: valid examples with ``beat_index`` (or a count) varied per file, invalid ones
+copied byte for byte. ``check-jsonschema`` takes one schema, so the side-by-side comparison runs
+both tools on the BeatFrame files with the BeatFrame schema; it asserts ``format: date-time`` by
+default (its own RFC 3339 checker) and matches ``pattern`` with ECMA-262 regexes (regress), so
+both do comparable work. Both are timed as whole processes, start-up included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+SCHEMA = ROOT / "schemas" / "beatframe-v1.schema.json"
+BIN = Path(sys.executable).parent
+TOTAL = 10_000
+KINDS = ("beatframe", "statusclaim", "barreport")
+#: The field varied per valid file, so no two files are the same.
+VARIED = {"beatframe": "beat_index", "statusclaim": "beat_index", "barreport": "to_beat"}
+#: Invalid examples left out: check-jsonschema crashes on them (UnicodeDecodeError on invalid
+#: UTF-8, UnicodeEncodeError on a lone surrogate escape) instead of reporting them.
+EXCLUDED_RULES = ("json.invalid_utf8", "json.lone_surrogate")
+TARGET_RATIO = 3.0
+
+
+def _usable(path: Path) -> bool:
+    return not any(f"--{rule}--" in path.name for rule in EXCLUDED_RULES)
+
+
+def _templates(kind: str) -> tuple[list[dict[str, Any]], list[bytes]]:
+    valid = [json.loads(p.read_bytes()) for p in sorted(EXAMPLES.glob(f"valid/{kind}-*.json"))]
+    invalid = sorted(EXAMPLES.glob(f"invalid/{kind}--*.json"))
+    usable = [p.read_bytes() for p in invalid if _usable(p)]
+    print(f"  {kind}: {len(valid)} valid and {len(usable)}/{len(invalid)} invalid templates")
+    return valid, usable
+
+
+def _valid_variant(template: dict[str, Any], kind: str, number: int) -> bytes:
+    message = {**template, VARIED[kind]: number + template.get("from_beat", 0)}
+    return (json.dumps(message, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def generate(folder: Path, total: int = TOTAL) -> dict[str, list[Path]]:
+    """Write *total* message files below *folder*/<kind>/ and return them by kind."""
+    templates = {kind: _templates(kind) for kind in KINDS}
+    files: dict[str, list[Path]] = {kind: [] for kind in KINDS}
+    for number in range(total):
+        kind = KINDS[number % len(KINDS)]
+        valid, invalid = templates[kind]
+        turn = number // len(KINDS)
+        if turn % 10 < 7:
+            data = _valid_variant(valid[turn % len(valid)], kind, number)
+        else:
+            data = invalid[turn % len(invalid)]
+        path = folder / kind / f"{number:05d}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        files[kind].append(path)
+    return files
+
+
+def _batches(args: list[str], limit: int) -> list[list[str]]:
+    """Split *args* into runs whose total length stays under *limit* bytes."""
+    batches: list[list[str]] = [[]]
+    size = 0
+    for arg in args:
+        if batches[-1] and size + len(arg) + 1 > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(arg)
+        size += len(arg) + 1
+    return batches
+
+
+def _timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+        raise SystemExit(f"{command[0]} failed (exit {proc.returncode}): {tail}")
+    return elapsed, proc
+
+
+def time_backbeat(folder: Path) -> tuple[float, str]:
+    """Seconds for ``backbeat-validate --dir folder --quiet``, and its summary line."""
+    elapsed, proc = _timed([str(BIN / "backbeat-validate"), "--dir", str(folder), "--quiet"])
+    return elapsed, proc.stdout.strip().splitlines()[-1]
+
+
+def time_check_jsonschema(files: list[Path]) -> tuple[float, int]:
+    """Seconds for ``check-jsonschema`` on *files* (in batches), and the number of batches."""
+    limit = min(os.sysconf("SC_ARG_MAX") // 2, 1 << 20)
+    batches = _batches([str(p) for p in files], limit)
+    base = [str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA)]
+    return sum(_timed([*base, *batch])[0] for batch in batches), len(batches)
+
+
+def _invalid_count(summary: str) -> int:
+    match = re.search(r"(\d+) invalid", summary)
+    return int(match[1]) if match else -1
+
+
+def run() -> None:
+    """Generate the files, time both tools on the BeatFrame ones, print seconds and ratio."""
+    for tool in ("backbeat-validate", "check-jsonschema"):
+        if not (BIN / tool).exists():
+            print(f"  {tool} is not installed next to {sys.executable}; run 'make deps'")
+            return
+    with tempfile.TemporaryDirectory(prefix="backbeat-bench-") as tmp:
+        folder = Path(tmp)
+        files = generate(folder)
+        all_seconds, all_summary = time_backbeat(folder)
+        print(f"  backbeat-validate, all {TOTAL} files: {all_seconds:.2f}s ({all_summary})")
+        beatframes = files["beatframe"]
+        ours, summary = time_backbeat(folder / "beatframe")
+        theirs, batches = time_check_jsonschema(beatframes)
+    count = len(beatframes)
+    print(f"  BeatFrame files: {count} ({_invalid_count(summary)} invalid)")
+    print(f"  backbeat-validate --dir DIR --quiet:     {ours:.2f}s")
+    print(f"  check-jsonschema --schemafile beatframe: {theirs:.2f}s ({batches} batch(es))")
+    ratio = theirs / ours
+    verdict = "meets" if ratio >= TARGET_RATIO else "misses"
+    print(f"  backbeat-validate is {ratio:.1f}x faster ({verdict} the {TARGET_RATIO:.0f}x target)")
