@@ -7,6 +7,7 @@ Exit codes: 0 all valid (or invalid found without ``--exit-code``), 1 invalid fo
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,10 @@ from ..validator import MessageValidator, ValidationResult
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 _LINE_SUFFIXES = (".jsonl", ".ndjson")
+_SUFFIXES = (".json", *_LINE_SUFFIXES)
+#: Metadata sidecars (the fuzzer's corpus keeps ``<name>.meta.json`` beside each message file):
+#: skipped when walking a folder, validated only when named with --file.
+SIDECAR_SUFFIX = ".meta.json"
 
 
 def _fail(message: str) -> click.ClickException:
@@ -26,14 +31,37 @@ def _fail(message: str) -> click.ClickException:
     return exc
 
 
+def is_message_file(name: str) -> bool:
+    """True for a file name ``--dir`` validates: ``*.json``, ``*.jsonl``, ``*.ndjson``, but not
+    a ``*.meta.json`` sidecar."""
+    return os.path.splitext(name)[1] in _SUFFIXES and not name.endswith(SIDECAR_SUFFIX)
+
+
+def _walk(folder: str) -> Iterator[str]:
+    """Every message file below *folder*; symlinked folders are not followed (no loops)."""
+    try:
+        with os.scandir(folder) as entries:
+            found = list(entries)
+    except OSError as exc:
+        raise _fail(
+            f"cannot read folder {folder!r}: {exc.strerror}; check its permissions"
+        ) from None
+    for entry in found:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(entry.path)
+        elif is_message_file(entry.name) and entry.is_file():
+            yield entry.path
+
+
 def _dir_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise _fail(f"--dir {str(folder)!r} is not a folder; give a folder of message files")
-    files = sorted(
-        p for p in folder.rglob("*") if p.suffix in (".json", *_LINE_SUFFIXES) and p.is_file()
-    )
+    files = sorted(Path(p) for p in _walk(str(folder)))
     if not files:
-        raise _fail(f"--dir {str(folder)!r} holds no .json, .jsonl or .ndjson file; check the path")
+        raise _fail(
+            f"--dir {str(folder)!r} holds no .json, .jsonl or .ndjson file "
+            f"(*{SIDECAR_SUFFIX} sidecars are skipped); check the path"
+        )
     return files
 
 
@@ -41,7 +69,11 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise _fail(f"cannot read {str(path)!r}: {exc.strerror}") from None
+        raise _fail(f"cannot read {str(path)!r}: {exc.strerror}; check the path") from None
+
+
+def _sourced(result: ValidationResult, source: str) -> ValidationResult:
+    return ValidationResult(result.valid, result.message_type, result.errors, source)
 
 
 def _validate_path(
@@ -49,15 +81,45 @@ def _validate_path(
 ) -> Iterator[ValidationResult]:
     data = _read(path)
     if path.suffix not in _LINE_SUFFIXES:
-        result = validator.validate_message_string(data, kind=kind)
-        yield ValidationResult(result.valid, result.message_type, result.errors, str(path))
+        yield _sourced(validator.validate_message_string(data, kind=kind), str(path))
         return
     for number, line in enumerate(data.split(b"\n"), start=1):
         if line.strip():
             result = validator.validate_message_string(line.rstrip(b"\r"), kind=kind)
-            yield ValidationResult(
-                result.valid, result.message_type, result.errors, f"{path}:{number}"
-            )
+            yield _sourced(result, f"{path}:{number}")
+
+
+def _argument_bytes(text: str) -> bytes:
+    """The bytes of a command-line argument: undecodable bytes come back as they were given."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that did not come from undecodable bytes
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _validate_message(
+    validator: MessageValidator, message: str, kind: str | None
+) -> ValidationResult:
+    if message == "-":
+        return _sourced(
+            validator.validate_message_string(sys.stdin.buffer.read(), kind=kind), "<stdin>"
+        )
+    result = validator.validate_message_string(_argument_bytes(message), kind=kind)
+    return _sourced(result, "<message>")
+
+
+def _validate_all(
+    validator: MessageValidator,
+    message: str | None,
+    paths: list[Path],
+    kind: str | None,
+) -> list[ValidationResult]:
+    results = [] if message is None else [_validate_message(validator, message, kind)]
+    for path in paths:
+        if not path.is_file():
+            raise _fail(f"--file {str(path)!r} does not exist or is not a file; check the path")
+        results.extend(_validate_path(validator, path, kind))
+    return results
 
 
 def _render(result: ValidationResult) -> str:
@@ -117,26 +179,8 @@ def main(
         validator = MessageValidator(schemas_dir)
         if kind is not None:
             validator.contract.kind(kind)
-        results: list[ValidationResult] = []
-        if message is not None:
-            text = (
-                sys.stdin.buffer.read()
-                if message == "-"
-                else message.encode("utf-8", "surrogatepass")
-            )
-            result = validator.validate_message_string(text, kind=kind)
-            results.append(
-                ValidationResult(
-                    result.valid,
-                    result.message_type,
-                    result.errors,
-                    "<stdin>" if message == "-" else "<message>",
-                )
-            )
-        for path in [*files, *(p for d in dirs for p in _dir_files(d))]:
-            if not path.is_file():
-                raise _fail(f"--file {str(path)!r} does not exist or is not a file; check the path")
-            results.extend(_validate_path(validator, path, kind))
+        paths = [*files, *(p for d in dirs for p in _dir_files(d))]
+        results = _validate_all(validator, message, paths, kind)
     except BackbeatFuzzError as exc:
         raise _fail(str(exc)) from None
     _report(results, as_json=as_json, quiet=quiet)

@@ -1,0 +1,374 @@
+"""``backbeat-validate`` driven in-process with click's CliRunner: exact output and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from backbeat_fuzz.cli.validate import is_message_file, main
+from backbeat_fuzz.contract import packaged_schemas_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+BEATFRAME = (EXAMPLES / "valid" / "beatframe-readme.json").read_text(encoding="utf-8")
+BF: dict[str, Any] = json.loads(BEATFRAME)
+COMPACT = json.dumps(BF)
+BAD_HLC = json.dumps({**BF, "hlc": "7ffd:0001:abcd\n"})
+HLC_LINE = "  - $.hlc: hlc must match pattern XXXX:XXXX:XXXX (X a hex digit) [hlc.pattern]"
+BF_TYPE = "backbeat.beatframe.v1"
+
+
+def invoke(args: list[str], stdin: str | bytes | None = None) -> Result:
+    """Run the command and check it never leaks a Python exception."""
+    result = CliRunner().invoke(main, args, input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder with a few message files, made the current directory."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ok.json").write_text(BEATFRAME, encoding="utf-8")
+    (tmp_path / "bad.json").write_text(BAD_HLC, encoding="utf-8")
+    (tmp_path / "notjson.json").write_text("hello", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "lines.jsonl").write_text(f"{COMPACT}\n\n   \n{BAD_HLC}\r\n{COMPACT}\n")
+    return tmp_path
+
+
+# ---------------------------------------------------------------- usage and I/O errors: exit 2
+
+NOT_A_FILE = "does not exist or is not a file; check the path"
+NOT_A_FOLDER = "is not a folder; give a folder of message files"
+NO_FILES = (
+    "holds no .json, .jsonl or .ndjson file (*.meta.json sidecars are skipped); check the path"
+)
+KINDS = "use one of: barreport, beatframe, statusclaim."
+
+#: (arguments, the one "Error: ..." line on stderr)
+ERRORS = [
+    (["--file", "missing.json"], f"Error: --file 'missing.json' {NOT_A_FILE}"),
+    (["--file", "empty"], f"Error: --file 'empty' {NOT_A_FILE}"),
+    (["--dir", "missing"], f"Error: --dir 'missing' {NOT_A_FOLDER}"),
+    (["--dir", "ok.json"], f"Error: --dir 'ok.json' {NOT_A_FOLDER}"),
+    (["--dir", "empty"], f"Error: --dir 'empty' {NO_FILES}"),
+    (
+        ["--kind", "beatfram", "--message", "{}"],
+        f"Error: unknown message kind 'beatfram'; {KINDS} Did you mean 'beatframe'?",
+    ),
+    (["--kind", "nope", "--file", "ok.json"], f"Error: unknown message kind 'nope'; {KINDS}"),
+]
+
+
+@pytest.mark.parametrize(("args", "line"), ERRORS, ids=[" ".join(a) for a, _ in ERRORS])
+def test_usage_and_io_errors_exit_2_with_one_line(files: Path, args: list[str], line: str) -> None:
+    result = invoke(args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == line + "\n"
+
+
+@pytest.mark.parametrize("schemas", ["no-such-folder", "empty", "ok.json"])
+def test_bad_schemas_folder_exits_2(files: Path, schemas: str) -> None:
+    result = invoke(["--schemas", schemas, "--file", "ok.json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Error: schemas folder '{files / schemas}' ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_schemas_folder_with_invalid_schema_exits_2(files: Path) -> None:
+    (files / "bad").mkdir()
+    (files / "bad" / "x.schema.json").write_text('{"type": 12}')
+    result = invoke(["--schemas", "bad", "--file", "ok.json"])
+    assert result.exit_code == 2
+    assert "is not a valid draft 2020-12 schema" in result.stderr
+
+
+def test_no_arguments_is_a_usage_error() -> None:
+    result = invoke([])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Usage: ")
+    assert lines[-1] == "Error: nothing to validate; give --file, --dir or --message (try --help)"
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = invoke(["--exitcode"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: No such option '--exitcode'. Did you mean '--exit-code'?"
+    )
+
+
+def test_help_lists_every_option() -> None:
+    result = invoke(["--help"])
+    assert result.exit_code == 0
+    for option in ("--schemas", "--file", "--message", "--dir", "--kind", "--json", "--quiet"):
+        assert option in result.stdout
+    assert "--exit-code" in result.stdout
+
+
+# ---------------------------------------------------------------- results and exit codes
+
+
+def out(*lines: str) -> str:
+    """The expected stdout: each line ended by a newline."""
+    return "".join(f"{line}\n" for line in lines)
+
+
+def ok(source: str) -> str:
+    return f"OK       {source}  {BF_TYPE}"
+
+
+def bad(source: str, message_type: str = BF_TYPE) -> str:
+    return f"INVALID  {source}  {message_type}"
+
+
+def summary(valid: int, invalid: int) -> str:
+    return f"{valid + invalid} checked: {valid} valid, {invalid} invalid"
+
+
+NOT_JSON = "  - $: not JSON: Expecting value (at character 0) [json.syntax]"
+EMPTY = "  - $: the input is empty [json.empty]"
+BOM = "  - $: the text starts with a UTF-8 byte-order mark (at character 0) [json.bom]"
+NO_TYPE = "  - $.type: type field is required [required.type]"
+UNTYPED = json.dumps({k: v for k, v in BF.items() if k != "type"})
+WITH_BOM = b"\xef\xbb\xbf" + COMPACT.encode()
+PACKAGED = str(packaged_schemas_dir())
+
+#: (arguments, stdin, exit code, exact stdout)
+RUNS = [
+    (["--message", COMPACT], None, 0, out(ok("<message>"), summary(1, 0))),
+    (["--message", "-"], BEATFRAME, 0, out(ok("<stdin>"), summary(1, 0))),
+    (["--message", BAD_HLC], None, 0, out(bad("<message>"), HLC_LINE, summary(0, 1))),
+    (
+        ["--message", BAD_HLC, "--exit-code"],
+        None,
+        1,
+        out(bad("<message>"), HLC_LINE, summary(0, 1)),
+    ),
+    (
+        ["--message", "-", "--exit-code"],
+        "",
+        1,
+        out(bad("<stdin>", "unknown type"), EMPTY, summary(0, 1)),
+    ),
+    (
+        ["--message", "-", "--exit-code"],
+        WITH_BOM,
+        1,
+        out(bad("<stdin>", "unknown type"), BOM, summary(0, 1)),
+    ),
+    (["--file", "ok.json"], None, 0, out(ok("ok.json"), summary(1, 0))),
+    (["--file", "ok.json", "--quiet"], None, 0, ""),
+    (["--file", "ok.json", "--quiet", "--exit-code"], None, 0, ""),
+    (["--file", "bad.json", "--quiet"], None, 0, out(bad("bad.json"), HLC_LINE, summary(0, 1))),
+    (
+        ["--file", "ok.json", "--file", "bad.json", "--exit-code", "--quiet"],
+        None,
+        1,
+        out(bad("bad.json"), HLC_LINE, summary(1, 1)),
+    ),
+    (
+        ["--file", "notjson.json"],
+        None,
+        0,
+        out(bad("notjson.json", "unknown type"), NOT_JSON, summary(0, 1)),
+    ),
+    (
+        ["--file", "notjson.json", "--exit-code"],
+        None,
+        1,
+        out(bad("notjson.json", "unknown type"), NOT_JSON, summary(0, 1)),
+    ),
+    (
+        ["--file", "lines.jsonl", "--exit-code"],
+        None,
+        1,
+        out(
+            ok("lines.jsonl:1"), bad("lines.jsonl:4"), HLC_LINE, ok("lines.jsonl:5"), summary(2, 1)
+        ),
+    ),
+    (
+        ["--message", UNTYPED, "--kind", "beatframe"],
+        None,
+        0,
+        out(bad("<message>"), NO_TYPE, summary(0, 1)),
+    ),
+    (
+        ["--message", COMPACT, "--kind", BF_TYPE.upper()],
+        None,
+        0,
+        out(ok("<message>"), summary(1, 0)),
+    ),
+    (["--message", COMPACT, "--schemas", PACKAGED], None, 0, out(ok("<message>"), summary(1, 0))),
+]
+
+
+@pytest.mark.parametrize(("args", "stdin", "code", "stdout"), RUNS)
+def test_run_prints_results_and_exits(
+    files: Path, args: list[str], stdin: str | bytes | None, code: int, stdout: str
+) -> None:
+    result = invoke(args, stdin)
+    assert (result.exit_code, result.stdout, result.stderr) == (code, stdout, "")
+
+
+def test_kind_validates_against_that_kinds_schema() -> None:
+    result = invoke(["--message", COMPACT, "--kind", "statusclaim", "--exit-code"])
+    assert result.exit_code == 1
+    assert "[type.const]" in result.stdout
+    assert "[required.agent_id]" in result.stdout
+
+
+def test_ndjson_lines_are_numbered_and_blank_lines_skipped(files: Path) -> None:
+    (files / "m.ndjson").write_bytes(b"\n" + COMPACT.encode() + b"\n\n{oops\n")
+    result = invoke(["--file", "m.ndjson", "--json"])
+    sources = [(r["source"], r["valid"]) for r in json.loads(result.stdout)["results"]]
+    assert sources == [("m.ndjson:2", True), ("m.ndjson:4", False)]
+
+
+def test_undecodable_argument_bytes_are_reported_as_invalid_utf8() -> None:
+    text = COMPACT.replace("chorus-prod", "chorus-pr\udcf6d")  # how Python decodes a stray 0xf6
+    result = invoke(["--message", text, "--exit-code"])
+    assert result.exit_code == 1
+    assert "invalid UTF-8: invalid start byte" in result.stdout
+    assert "[json.invalid_utf8]" in result.stdout
+
+
+# ---------------------------------------------------------------- --json
+
+
+def test_json_output_structure(files: Path) -> None:
+    result = invoke(["--file", "ok.json", "--file", "bad.json", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "results": [
+            {"source": "ok.json", "valid": True, "message_type": BF_TYPE, "errors": []},
+            {
+                "source": "bad.json",
+                "valid": False,
+                "message_type": BF_TYPE,
+                "errors": [
+                    {
+                        "path": "$.hlc",
+                        "rule": "hlc.pattern",
+                        "message": "hlc must match pattern XXXX:XXXX:XXXX (X a hex digit)",
+                    }
+                ],
+            },
+        ],
+        "summary": {"total": 2, "valid": 1, "invalid": 1},
+    }
+
+
+def test_json_quiet_lists_only_invalid_results_but_counts_all(files: Path) -> None:
+    result = invoke(["--file", "ok.json", "--file", "bad.json", "--json", "--quiet", "--exit-code"])
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert [r["source"] for r in doc["results"]] == ["bad.json"]
+    assert doc["summary"] == {"total": 2, "valid": 1, "invalid": 1}
+
+
+def test_json_keeps_non_ascii_text() -> None:
+    result = invoke(["--message", json.dumps({**BF, "type": "backbeat.béat.v1"}), "--json"])
+    assert "'backbeat.béat.v1' is unknown" in result.stdout  # not \u00e9
+    assert json.loads(result.stdout)["results"][0]["errors"][0]["rule"] == "type.const"
+
+
+# ---------------------------------------------------------------- --dir
+
+
+def test_dir_validates_every_valid_example() -> None:
+    count = len(list((EXAMPLES / "valid").iterdir()))
+    result = invoke(["--dir", str(EXAMPLES / "valid"), "--exit-code"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[-1] == f"{count} checked: {count} valid, 0 invalid"
+    assert all(line.startswith("OK       ") for line in lines[:-1])
+    assert len(lines) == count + 1
+
+
+def test_dir_finds_every_invalid_example() -> None:
+    count = len(list((EXAMPLES / "invalid").iterdir()))
+    result = invoke(["--dir", str(EXAMPLES / "invalid"), "--json", "--exit-code"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["summary"] == {"total": count, "valid": 0, "invalid": count}
+
+
+def test_dir_walks_subfolders_in_order_and_skips_other_files(files: Path) -> None:
+    tree = files / "tree"
+    (tree / "b" / "deep").mkdir(parents=True)
+    (tree / "a.json").write_text(COMPACT)
+    (tree / "b" / "deep" / "c.ndjson").write_text(COMPACT + "\n")
+    (tree / "b" / "notes.txt").write_text("not a message")
+    (tree / "b" / "folder.json").mkdir()
+    result = invoke(["--dir", "tree", "--json"])
+    sources = [r["source"] for r in json.loads(result.stdout)["results"]]
+    assert sources == ["tree/a.json", "tree/b/deep/c.ndjson:1"]
+
+
+def test_dir_skips_meta_json_sidecars(files: Path) -> None:
+    corpus = files / "corpus"
+    corpus.mkdir()
+    (corpus / "0a1b.json").write_text(COMPACT)
+    (corpus / "0a1b.meta.json").write_text('{"found_by": "fuzz", "rule": "hlc.pattern"}')
+    result = invoke(["--dir", "corpus", "--exit-code"])
+    assert result.exit_code == 0
+    assert result.stdout == f"OK       corpus/0a1b.json  {BF_TYPE}\n1 checked: 1 valid, 0 invalid\n"
+
+
+def test_a_sidecar_named_with_file_is_still_validated(files: Path) -> None:
+    (files / "x.meta.json").write_text('{"found_by": "fuzz"}')
+    result = invoke(["--file", "x.meta.json", "--exit-code", "--quiet"])
+    assert result.exit_code == 1
+    assert "[required.type]" in result.stdout
+
+
+def test_dir_of_only_sidecars_is_empty(files: Path) -> None:
+    (files / "empty" / "x.meta.json").write_text("{}")
+    result = invoke(["--dir", "empty"])
+    assert result.exit_code == 2
+    assert "holds no .json" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("m.json", True),
+        ("m.jsonl", True),
+        ("m.ndjson", True),
+        ("m.meta.json", False),
+        ("m.JSON", False),
+        ("m.json.bak", False),
+        ("m.txt", False),
+        (".json", False),
+        ("beatframe--hlc.pattern--x.json", True),
+    ],
+)
+def test_is_message_file(name: str, expected: bool) -> None:
+    assert is_message_file(name) is expected
+
+
+def test_dir_does_not_follow_symlinked_folders(files: Path) -> None:
+    loop = files / "loop"
+    loop.mkdir()
+    (loop / "m.json").write_text(COMPACT)
+    (loop / "again").symlink_to(loop, target_is_directory=True)
+    result = invoke(["--dir", "loop", "--json"])
+    assert [r["source"] for r in json.loads(result.stdout)["results"]] == ["loop/m.json"]
+
+
+def test_dir_and_file_and_message_together(files: Path) -> None:
+    result = invoke(["--message", COMPACT, "--file", "ok.json", "--dir", "empty", "--dir", "."])
+    assert result.exit_code == 2  # the empty folder is an error even beside others
+    result = invoke(["--message", COMPACT, "--file", "ok.json", "--dir", ".", "--json"])
+    sources = [r["source"] for r in json.loads(result.stdout)["results"]]
+    assert sources == ["<message>", "ok.json", "bad.json", "lines.jsonl:1", "lines.jsonl:4",
+                       "lines.jsonl:5", "notjson.json", "ok.json"]  # fmt: skip
