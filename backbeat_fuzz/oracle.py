@@ -156,7 +156,7 @@ def json_path(path: Any) -> str:
 
 def field_name(path: Any) -> str:
     """How a message names a location: ``issues[0].code``, or ``message`` for the root."""
-    return json_path(path)[2:] or "message"
+    return json_path(path)[1:].removeprefix(".") or "message"
 
 
 def _plural(count: Any, word: str) -> str:
