@@ -1,0 +1,198 @@
+"""What every target is: the :class:`Target` interface, its :class:`Response`, and the spec forms.
+
+A target spec names the consumer under test in one of three forms:
+
+- ``pkg.module.func`` or ``pkg.module:func``: a Python function, run in a worker process
+  (:mod:`.python`);
+- ``cmd:COMMAND ARGS``: a program that reads the message on stdin (:mod:`.command`);
+- ``http://host:port/path`` (or ``https://``): a service the message is POSTed to (:mod:`.http`).
+
+:func:`load_target` picks the form and returns a ready :class:`Target`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import signal
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from ..errors import UsageError, did_you_mean
+from ..model import Verdict
+
+__all__ = [
+    "SPEC_FORMS",
+    "InputMode",
+    "Response",
+    "Target",
+    "describe_exit",
+    "load_target",
+]
+
+#: The three spec forms, as error messages list them.
+SPEC_FORMS = (
+    "pkg.module.func (or pkg.module:func) for a Python function, "
+    "cmd:COMMAND ARGS for a program that reads the message on stdin, "
+    "or http://host:port/path for a service the message is POSTed to"
+)
+
+_NAME = r"[A-Za-z_]\w*"
+_PYTHON_SPEC = re.compile(rf"{_NAME}(\.{_NAME})*(:{_NAME}(\.{_NAME})*)?")
+
+
+class InputMode(enum.StrEnum):
+    """What a Python target's function is given: the text, the bytes, or the parsed object.
+
+    ``cmd:`` and ``http://`` targets always receive the bytes.
+    """
+
+    STR = "str"
+    BYTES = "bytes"
+    OBJECT = "object"
+
+
+@dataclass(frozen=True)
+class Response:
+    """What a target did with one message.
+
+    Attributes:
+        verdict: accepted, rejected, crash or hang.
+        detail: why, in a few words: ``KeyError: 'hlc'``, ``exit code 3``, ``HTTP 500``,
+            ``killed by SIGSEGV``, ``no answer within 2.0s``.
+        elapsed: seconds from sending the message to the verdict.
+    """
+
+    verdict: Verdict
+    detail: str
+    elapsed: float
+
+
+class Target(ABC):
+    """A consumer under test: give it one message at a time, get a :class:`Response`.
+
+    A target holds resources (a worker process, a connection): use it as a context manager or
+    call :meth:`close`.
+
+    Attributes:
+        name: the spec it was loaded from.
+        input_mode: what it receives; the harness sends an ``object`` target only messages with
+            a parsed value and a ``str`` target only UTF-8 bytes.
+    """
+
+    name: str
+    input_mode: InputMode
+
+    @abstractmethod
+    def call(self, data: bytes, parsed: Any = None) -> Response:
+        """Send one message and report the consumer's verdict.
+
+        Args:
+            data: the exact bytes of the message.
+            parsed: the message as an object, when it is valid JSON (used by ``object`` mode).
+
+        Returns:
+            The verdict, its detail and the time it took. A crash or a hang is a verdict, not
+            an exception: the target recovers and is ready for the next call.
+        """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the worker process or connection (idempotent)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+def describe_exit(returncode: int) -> str:
+    """``exit code 3`` for a normal exit, ``killed by SIGSEGV`` for a negative return code."""
+    if returncode >= 0:
+        return f"exit code {returncode}"
+    try:
+        return f"killed by {signal.Signals(-returncode).name}"
+    except ValueError:
+        return f"killed by signal {-returncode}"
+
+
+def _input_mode(value: str) -> InputMode:
+    try:
+        return InputMode(value)
+    except ValueError:
+        modes = ", ".join(m.value for m in InputMode)
+        raise UsageError(
+            f"input_mode={value!r} is unknown; use one of: {modes}."
+            + did_you_mean(str(value), [m.value for m in InputMode])
+        ) from None
+
+
+def _check_options(spec: str, mode: InputMode, reject_on: Sequence[str], timeout: float) -> None:
+    if not timeout > 0:
+        raise UsageError(f"timeout={timeout!r} must be a positive number of seconds, e.g. 2.0")
+    if spec.startswith(("cmd:", "http://", "https://")):
+        if mode is InputMode.OBJECT:
+            raise UsageError(
+                f"input_mode='object' applies to Python targets only; {spec!r} receives the "
+                "message bytes, so drop the option"
+            )
+        if reject_on:
+            raise UsageError(
+                f"reject_on applies to Python targets only; {spec!r} rejects by its exit code "
+                "or HTTP status, so drop the option"
+            )
+
+
+def load_target(
+    spec: str,
+    *,
+    input_mode: str = "str",
+    reject_on: Sequence[str] = (),
+    timeout: float = 2.0,
+) -> Target:
+    """Load the consumer named by *spec*, ready to be called.
+
+    Args:
+        spec: ``pkg.module.func``, ``pkg.module:func``, ``cmd:COMMAND ARGS`` or
+            ``http://host:port/path``.
+        input_mode: for Python targets, what the function takes: ``str`` (the text),
+            ``bytes`` or ``object`` (the parsed message).
+        reject_on: for Python targets, more exception classes (``module.ExcName``) that mean
+            "rejected", besides ``ValueError`` and ``jsonschema``'s ``ValidationError``.
+        timeout: seconds one message may take before the verdict is a hang.
+
+    Returns:
+        A :class:`Target`; close it when done.
+
+    Raises:
+        UsageError: an unknown spec form, a target that cannot be imported, found or reached,
+            or an option that does not apply; the message says how to fix it.
+    """
+    mode = _input_mode(input_mode)
+    timeout = float(timeout)
+    _check_options(spec, mode, reject_on, timeout)
+    if spec.startswith("cmd:"):
+        from .command import CommandTarget
+
+        return CommandTarget(spec, timeout=timeout)
+    if spec.startswith(("http://", "https://")):
+        from .http import HttpTarget
+
+        return HttpTarget(spec, timeout=timeout)
+    if _PYTHON_SPEC.fullmatch(spec) and ("." in spec or ":" in spec):
+        from .python import PythonTarget
+
+        return PythonTarget(spec, input_mode=mode, reject_on=tuple(reject_on), timeout=timeout)
+    raise UsageError(f"target {spec!r} is not a target spec; use {SPEC_FORMS}")
