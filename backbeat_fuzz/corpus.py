@@ -1,0 +1,227 @@
+"""The corpus: findings kept as message files a person can read, replay and commit.
+
+A tiny store in the spirit of Hypothesis's ``DirectoryBasedExampleDatabase``: ``save``,
+``entries``, ``delete``. Each entry is two files in ``<root>/<kind>/``:
+
+- ``<outcome>--<rule or "valid">--<hash8>.json`` holds exactly the message bytes, so
+  ``backbeat-validate --file`` and the consumer's own tools work on it;
+- ``<same stem>.meta.json`` holds the rest (rule, expected verdict, detail, target, seed, ...)
+  as indented JSON.
+
+``hash8`` is the start of a SHA-256 over (kind, expected, data): names are unique and saving
+the same finding twice changes nothing. Every write goes to a temporary file in the same folder
+and is renamed into place, the message before its metadata, so readers (and other processes
+writing at the same time) never see a torn or half-saved entry.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import os
+import re
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+from .model import Outcome
+
+__all__ = ["Corpus", "CorpusEntry", "Expected", "write_atomic"]
+
+_META_SUFFIX = ".meta.json"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._\[\]-]")
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write *data* to *path* so that readers see the old file or the new one, never a part.
+
+    The bytes go to a hidden temporary file in the same folder, are flushed to disk, and the
+    file is renamed over *path*. Used for corpus entries, reports and baselines.
+
+    Args:
+        path: the file to write; its folder must exist.
+        data: the complete new content.
+    """
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+class Expected(enum.StrEnum):
+    """What a correct consumer does with a message: accept a valid one, reject an invalid one."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+
+
+def _tool_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class CorpusEntry:
+    """One saved finding (or any message worth replaying).
+
+    Attributes:
+        kind: the message kind's short name (``beatframe``).
+        message_type: its ``type`` constant (``backbeat.beatframe.v1``), when known.
+        rule: the rule the message breaks, or None for a valid message.
+        expected: what a correct consumer does with it.
+        outcome: how the consumer got it wrong.
+        data: the exact message bytes.
+        detail: what the consumer did (``KeyError: 'hlc'``, ``exit code 0``).
+        target: the target spec it was found on.
+        seed: the campaign's seed.
+        tool_version: the backbeat-fuzz version that found it.
+        found_at: when, as an ISO 8601 UTC timestamp.
+        note: how the message was made (``trailing newline``), or a person's remark.
+    """
+
+    kind: str
+    message_type: str | None
+    rule: str | None
+    expected: Expected
+    outcome: Outcome
+    data: bytes = field(repr=False)
+    detail: str = ""
+    target: str = ""
+    seed: int | None = None
+    tool_version: str = field(default_factory=_tool_version)
+    found_at: str = field(default_factory=_now)
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "expected", Expected(self.expected))
+        object.__setattr__(self, "outcome", Outcome(self.outcome))
+        if not self.kind:
+            raise ValueError("kind must be a message kind's short name, e.g. 'beatframe'")
+
+    @property
+    def digest(self) -> str:
+        """The first 8 hex digits of SHA-256 over (kind, expected, data)."""
+        sha = hashlib.sha256()
+        for part in (self.kind.encode(), b"\0", self.expected.value.encode(), b"\0", self.data):
+            sha.update(part)
+        return sha.hexdigest()[:8]
+
+    @property
+    def stem(self) -> str:
+        """The file name without ``.json``: ``<outcome>--<rule or valid>--<hash8>``."""
+        rule = _UNSAFE.sub("_", self.rule) if self.rule is not None else "valid"
+        return f"{self.outcome.value}--{rule}--{self.digest}"
+
+    @property
+    def text(self) -> str:
+        """The message text (undecodable bytes shown as ``\\xNN`` escapes)."""
+        return self.data.decode("utf-8", "backslashreplace")
+
+    def metadata(self) -> dict[str, Any]:
+        """Every field but the data, JSON-ready, as the sidecar file holds them."""
+        meta = asdict(self)
+        del meta["data"]
+        meta["expected"] = self.expected.value
+        meta["outcome"] = self.outcome.value
+        return meta
+
+
+_FIELDS = [name for name in CorpusEntry.__dataclass_fields__ if name != "data"]
+
+
+def _load(message: Path, meta_path: Path) -> CorpusEntry:
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        return CorpusEntry(
+            data=message.read_bytes(),
+            **{name: meta[name] for name in _FIELDS if name in meta},
+        )
+    except (ValueError, TypeError, KeyError) as exc:
+        raise UsageError(
+            f"corpus file {str(meta_path)!r} is not valid metadata ({exc}); "
+            "fix it, or delete it and its message file"
+        ) from None
+
+
+class Corpus:
+    """A folder of saved findings: ``save``, ``entries``, ``delete``.
+
+    Args:
+        root: the corpus folder; created on the first save.
+
+    Raises:
+        UsageError: *root* exists and is not a folder.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise UsageError(f"corpus {str(self.root)!r} is a file; give a folder path")
+
+    def path_for(self, entry: CorpusEntry) -> Path:
+        """Where *entry*'s message file is (or would be) saved."""
+        return self.root / _UNSAFE.sub("_", entry.kind) / f"{entry.stem}.json"
+
+    def save(self, entry: CorpusEntry) -> Path:
+        """Save *entry* (the message, then its metadata); a no-op if it is already saved.
+
+        An entry already in the corpus keeps its first metadata, so re-running a campaign does
+        not churn committed files.
+
+        Returns:
+            The path of the message file.
+        """
+        path = self.path_for(entry)
+        meta = _meta_path(path)
+        if meta.exists() and path.exists() and path.read_bytes() == entry.data:
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, entry.data)
+        text = json.dumps(entry.metadata(), indent=2, ensure_ascii=False) + "\n"
+        write_atomic(meta, text.encode("utf-8", "backslashreplace"))
+        return path
+
+    def entries(self) -> list[CorpusEntry]:
+        """Every complete entry (message and metadata both present), sorted by path.
+
+        Raises:
+            UsageError: a metadata file is not valid; the message names it.
+        """
+        if not self.root.is_dir():
+            return []
+        found = []
+        for meta in self.root.glob(f"*/*{_META_SUFFIX}"):
+            message = meta.with_name(meta.name.removesuffix(_META_SUFFIX) + ".json")
+            if message.is_file():
+                found.append((message, meta))
+        return [_load(message, meta) for message, meta in sorted(found)]
+
+    def delete(self, entry: CorpusEntry) -> None:
+        """Remove *entry* (its metadata first, so it vanishes at once); a no-op if absent."""
+        path = self.path_for(entry)
+        _meta_path(path).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+
+    def __repr__(self) -> str:
+        return f"Corpus({str(self.root)!r})"
+
+
+def _meta_path(message: Path) -> Path:
+    return message.with_name(message.name.removesuffix(".json") + _META_SUFFIX)
