@@ -138,6 +138,14 @@ def _per_message(files: list[Path]) -> str:
     )
 
 
+def _asserts_date_time() -> bool:
+    """Whether check-jsonschema rejects a date-only ``deadline_at`` (it asserts formats by
+    default; ``--disable-formats`` would turn that off)."""
+    date_only = EXAMPLES / "invalid" / "beatframe--deadline_at.format--date-only.json"
+    _, proc = _timed([str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA), str(date_only)])
+    return proc.returncode == 1 and "is not a 'date-time'" in proc.stdout
+
+
 def _invalid_count(summary: str) -> int:
     match = re.search(r"(\d+) invalid", summary)
     return int(match[1]) if match else -1
@@ -166,3 +174,4 @@ def run() -> None:
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
     print(f"  backbeat-validate is {ratio:.1f}x faster ({verdict} the {TARGET_RATIO:.0f}x target)")
     print(f"  backbeat-validate in-process: {breakdown}")
+    print(f"  check-jsonschema asserts format date-time: {'yes' if _asserts_date_time() else 'NO'}")
