@@ -304,10 +304,10 @@ def _rule_description(rule_id: str, descriptions: Mapping[str, str]) -> str:
     if rule_id in descriptions:
         return descriptions[rule_id]
     if rule_id in JSON_RULES:
-        return f"a message with {JSON_RULES[rule_id]} must be rejected"
+        return f"must be rejected: {JSON_RULES[rule_id]}"
     if rule_id.startswith("valid."):
-        return f"a valid {rule_id.removeprefix('valid.')} message must be accepted"
-    return f"a message breaking {rule_id} must be rejected"
+        return f"must be accepted: a valid {rule_id.removeprefix('valid.')} message"
+    return f"must be rejected: a message breaking {rule_id}"
 
 
 def _artifact(corpus_path: str) -> dict[str, str]:

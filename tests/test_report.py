@@ -289,10 +289,10 @@ def test_sarif_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     driver = run["tool"]["driver"]
     assert (driver["name"], driver["version"]) == ("backbeat-fuzz", "0.1.0")
     assert {rule["id"]: rule["shortDescription"]["text"] for rule in driver["rules"]} == {
-        "hlc.pattern": "a message breaking hlc.pattern must be rejected",
-        "valid.statusclaim": "a valid statusclaim message must be accepted",
-        "json.invalid_utf8": "a message with bytes that are not valid UTF-8 must be rejected",
-        "json.nan": "a message with a NaN literal, which JSON does not have must be rejected",
+        "hlc.pattern": "must be rejected: a message breaking hlc.pattern",
+        "valid.statusclaim": "must be accepted: a valid statusclaim message",
+        "json.invalid_utf8": "must be rejected: bytes that are not valid UTF-8",
+        "json.nan": "must be rejected: a NaN literal, which JSON does not have",
     }
     results = run["results"]
     assert [(r["ruleId"], r["level"]) for r in results] == [
