@@ -1,0 +1,208 @@
+"""Compile one message kind into a plan: a valid-message strategy and its mutation operators.
+
+The plan walks the canonical schema once, collecting each node by path (to materialise optional
+fields and array items a mutation needs) and asking every violator of the catalogue for its
+operators. Cross-field rules become both a repair step for valid messages (swap the two fields
+when the draw broke the rule) and operators that break the rule by the smallest step.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..contract import MessageKind
+from ..model import canonical_text
+from ..rules import CrossFieldRule
+from ..validator import MessageValidator
+from .canonical import canonicalise
+from .jsontext import text_ops
+from .mutations import RAW, VIOLATORS, Context, Edit, MutationOp
+from .values import Options, Path, ValueBuilder, set_path
+
+__all__ = ["KindPlan", "apply_edit", "compile_kind", "get_path"]
+
+_SENTINEL = "\u0002backbeat-fuzz-raw\u0002"
+_DEFAULT = Options()
+
+
+def get_path(message: Any, path: Path) -> Any:
+    """The value at *path* (``"[]"`` = first item), or None where absent."""
+    for part in path:
+        if part == "[]":
+            message = message[0] if isinstance(message, list) and message else None
+        else:
+            message = message.get(part) if isinstance(message, dict) else None
+    return message
+
+
+def _delete(message: Any, path: Path) -> Any:
+    parent = get_path(message, path[:-1])
+    trimmed = {k: v for k, v in parent.items() if k != path[-1]}
+    return set_path(message, path[:-1], trimmed)
+
+
+def apply_edit(message: Any, edit: Edit) -> tuple[bytes, Any]:
+    """Apply *edit*: the exact bytes to send, and the parsed object (None for text-level edits)."""
+    if edit.action == "bytes":
+        return edit.value, None
+    if edit.action == RAW:
+        text = canonical_text(set_path(message, edit.path, _SENTINEL))
+        return text.replace(canonical_text(_SENTINEL), edit.value).encode(), None
+    if edit.action == "delete":
+        mutated = _delete(message, edit.path)
+    elif edit.action == "root":
+        mutated = edit.value
+    else:
+        mutated = set_path(message, edit.path, edit.value)
+    return canonical_text(mutated).encode(), mutated
+
+
+def _walk(node: Mapping[str, Any], path: Path) -> Iterator[tuple[Path, Mapping[str, Any]]]:
+    yield path, node
+    for name, child in node.get("properties", {}).items():
+        yield from _walk(child, (*path, name))
+    if isinstance(node.get("items"), Mapping):
+        yield from _walk(node["items"], (*path, "[]"))
+
+
+def _swap(message: dict[str, Any], rules: tuple[CrossFieldRule, ...]) -> dict[str, Any]:
+    for rule in rules:
+        if not rule.holds(message):
+            message = {**message, rule.left: message[rule.right], rule.right: message[rule.left]}
+    return message
+
+
+def _step(value: Any, direction: float) -> Any:
+    if isinstance(value, int):
+        return value + int(direction)
+    return math.nextafter(value, direction * math.inf)
+
+
+def _rule_edits(rule: CrossFieldRule) -> MutationOp:
+    """Break ``left op right`` by the smallest step, moving either side."""
+    grow_left = rule.op in ("<=", "<", "==")  # the rule fails when left grows past right
+
+    def edits(value: Any, message: Any) -> list[Edit]:
+        left, right = message.get(rule.left), message.get(rule.right)
+        if not isinstance(left, int | float) or not isinstance(right, int | float):
+            return []
+        sign = 1 if grow_left else -1
+        exact = rule.op in ("<=", ">=")
+        target_left = _step(right, sign) if exact else right
+        target_right = _step(left, -sign) if exact else left
+        if rule.op in ("==", "!="):
+            target_left, target_right = (
+                (_step(right, 1), _step(left, -1)) if rule.op == "==" else (right, left)
+            )
+        return [
+            Edit(f"{rule.left} set just past {rule.right}", "set", (rule.left,), target_left),
+            Edit(f"{rule.right} set just past {rule.left}", "set", (rule.right,), target_right),
+        ]
+
+    return MutationOp(
+        rule.rule,
+        "rules",
+        rule.description or f"{rule.left} {rule.op} {rule.right} broken",
+        (),
+        edits,
+    )
+
+
+def _hints(schema: Mapping[str, Any]) -> dict[Path, Any]:
+    hints: dict[Path, Any] = {}
+
+    def visit(value: Any, path: Path) -> None:
+        hints.setdefault(path, value)
+        if isinstance(value, dict):
+            for key, child in value.items():
+                visit(child, (*path, key))
+        elif isinstance(value, list) and value:
+            visit(value[0], (*path, "[]"))
+
+    for example in schema.get("examples", [])[:1]:
+        visit(example, ())
+    return hints
+
+
+@dataclass
+class KindPlan:
+    """Everything needed to generate valid and invalid messages of one kind."""
+
+    kind: MessageKind
+    validator: MessageValidator
+    builder: ValueBuilder
+    valid: st.SearchStrategy[dict[str, Any]]
+    ops: tuple[MutationOp, ...]
+    nodes: dict[Path, Mapping[str, Any]]
+    _fills: dict[Path, st.SearchStrategy[Any]] = field(default_factory=dict, init=False, repr=False)
+
+    def fill(self, path: Path) -> st.SearchStrategy[Any]:
+        """A strategy of valid values for the node at *path* (cached)."""
+        if path not in self._fills:
+            self._fills[path] = self.builder.build(self.nodes[path], path)
+        return self._fills[path]
+
+    def materialise(self, message: Any, path: Path, draw: st.DrawFn) -> Any:
+        """Make every container and field on *path* present, drawing valid values as needed."""
+        for depth in range(1, len(path) + 1):
+            prefix = path[:depth]
+            if prefix not in self.nodes:
+                break
+            parent = get_path(message, prefix[:-1])
+            if prefix[-1] == "[]":
+                if isinstance(parent, list) and not parent:
+                    message = set_path(message, prefix[:-1], [draw(self.fill(prefix))])
+            elif isinstance(parent, dict) and prefix[-1] not in parent:
+                message = set_path(message, prefix, draw(self.fill(prefix)))
+        return message
+
+
+def _other_strings(kind: MessageKind, contract_kinds: list[MessageKind]) -> tuple[str, ...]:
+    found: list[str] = []
+    for other in contract_kinds:
+        for _, node in _walk(canonicalise(other.schema), ()):
+            values = [node["const"]] if "const" in node else node.get("enum", [])
+            found += [v for v in values if isinstance(v, str)]
+    return tuple(dict.fromkeys(found))
+
+
+@functools.lru_cache(maxsize=64)
+def compile_kind(
+    name: str, schemas_dir: FsPath | None = None, options: Options = _DEFAULT
+) -> KindPlan:
+    """Compile the kind *name* of the contract in *schemas_dir* (packaged when None).
+
+    Raises:
+        UsageError: unknown kind.
+        UnsupportedSchemaError: the schema uses something the generators cannot honour.
+    """
+    validator = MessageValidator(schemas_dir)
+    kind = validator.contract.kind(name)
+    root = canonicalise(kind.schema)
+    builder = ValueBuilder(options, _hints(kind.schema))
+    nodes = dict(_walk(root, ()))
+    ctx = Context(other_strings=_other_strings(kind, list(validator.contract)))
+    ops = [
+        op
+        for path, node in nodes.items()
+        for violate in VIOLATORS.values()
+        for op in violate(node, path, ctx)
+    ]
+    ops += [_rule_edits(rule) for rule in kind.rules]
+    ops += list(text_ops())
+    oracle_valid = functools.partial(_is_valid, validator, kind.name)
+    valid = builder.build(root).map(lambda m: _swap(m, kind.rules) if isinstance(m, dict) else m)
+    if kind.rules:
+        valid = valid.filter(oracle_valid)
+    return KindPlan(kind, validator, builder, valid, tuple(ops), nodes)
+
+
+def _is_valid(validator: MessageValidator, kind: str, message: Any) -> bool:
+    return validator.validate_message(message, kind=kind).valid

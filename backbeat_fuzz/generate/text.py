@@ -1,0 +1,227 @@
+"""String strategies: free text that probes consumers, pattern strings, and formats.
+
+Free text mixes plain ASCII with the characters consumers mishandle: non-ASCII and astral
+(non-BMP) characters, zero-width and other invisible characters, bidi overrides, combining marks,
+NUL, quotes and backslashes, the JSON-legal but JavaScript-hostile U+2028/U+2029.
+Every strategy here shrinks towards short plain ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+
+from hypothesis import strategies as st
+
+from .. import ecma
+from ..errors import UnsupportedSchemaError
+from ..formats import FORMATS
+
+__all__ = ["FORMAT_STRATEGIES", "INTERESTING_CHARACTERS", "free_text", "pattern_strings"]
+
+#: Characters real consumers trip on, each a single code point.
+INTERESTING_CHARACTERS = (
+    "\u200b",  # zero-width space
+    "\u200c",  # zero-width non-joiner
+    "\u200d",  # zero-width joiner
+    "\u2060",  # word joiner
+    "\ufeff",  # zero-width no-break space (BOM as a character)
+    "\u202e",  # right-to-left override
+    "\u0301",  # combining acute accent
+    "\u00a0",  # no-break space
+    "\u2028",  # line separator (legal in JSON, not in older JavaScript)
+    "\u2029",  # paragraph separator
+    "\x00",  # NUL
+    '"',
+    "\\",
+    "\n",
+    "\t",
+    "é",
+    "ß",
+    "中",
+    "😀",  # astral plane, a surrogate pair in UTF-16
+    "𝄞",  # astral plane
+    "\U0010fffd",  # the last plane
+)
+
+_PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+# Exactly max_size code points of one character: 1, 2, 3 and 4 UTF-8 bytes (and 2 UTF-16 units).
+_FILLERS = ("a", "é", "中", "😀")
+_ANY_CHARACTER = st.characters(codec="utf-8")
+
+
+def free_text(min_size: int = 0, max_size: int | None = None) -> st.SearchStrategy[str]:
+    """Any string of *min_size* to *max_size* code points, leaning on troublesome characters.
+
+    Plain ASCII, any Unicode, ASCII around one of :data:`INTERESTING_CHARACTERS`, and strings of
+    exactly ``max_size`` code points of a 1- to 4-byte character (a column sized in bytes or
+    UTF-16 units instead of characters is a classic). Shrinks towards
+    ``"0"`` repeated ``min_size`` times.
+    """
+    cap = min(max_size if max_size is not None else min_size + 64, min_size + 64)
+    ascii_text = st.text(_PRINTABLE, min_size=min_size, max_size=cap)
+    spiked = st.tuples(
+        st.text(_PRINTABLE, max_size=8),
+        st.sampled_from(INTERESTING_CHARACTERS),
+        st.text(_PRINTABLE, max_size=8),
+    ).map("".join)
+    parts = [ascii_text, st.text(_ANY_CHARACTER, min_size=min_size, max_size=cap)]
+    parts.append(
+        spiked.filter(lambda s: min_size <= len(s) and (max_size is None or len(s) <= max_size))
+    )
+    if max_size is not None and 0 < max_size <= 65536:
+        parts.append(st.sampled_from(_FILLERS).map(lambda c: c * max_size))
+    return st.one_of(parts)
+
+
+_CLASS_ESCAPES = {
+    "d": "0123456789",
+    "w": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz",
+    "s": " \t",
+}
+_QUANTIFIER = re.compile(r"\{(\d+)(,(\d*))?\}|[*+?]")
+_SPECIAL = set("(){}|*+?.^$")
+
+
+def _escape_chars(escape: str) -> str | None:
+    if escape in _CLASS_ESCAPES:
+        return _CLASS_ESCAPES[escape]
+    return None if escape.isalnum() else escape
+
+
+def _class_chars(body: str) -> str | None:
+    """The characters of a bracket class body, or None when it is beyond the simple subset."""
+    if body.startswith("^") or not body:
+        return None
+    chars: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] == "\\":
+            escaped = _escape_chars(body[i + 1 : i + 2])
+            if escaped is None:
+                return None
+            chars += escaped
+            i += 2
+        elif i + 2 < len(body) and body[i + 1] == "-":
+            chars += [chr(c) for c in range(ord(body[i]), ord(body[i + 2]) + 1)]
+            i += 3
+        else:
+            chars.append(body[i])
+            i += 1
+    return "".join(dict.fromkeys(chars))
+
+
+def _atom(body: str, i: int) -> tuple[str | None, int]:
+    """The characters of the atom at *i* and the index after it (None: beyond the subset)."""
+    if body[i] == "[":
+        end = i + 1
+        while end < len(body) and body[end] != "]":
+            end += 2 if body[end] == "\\" else 1
+        return (_class_chars(body[i + 1 : end]), end + 1) if end < len(body) else (None, end)
+    if body[i] == "\\":
+        return _escape_chars(body[i + 1 : i + 2]), i + 2
+    return (None if body[i] in _SPECIAL else body[i]), i + 1
+
+
+def _repeat(body: str, i: int) -> tuple[int, int, int]:
+    """``(low, high, next index)`` of the quantifier at *i* (``{1,1}`` when there is none)."""
+    match = _QUANTIFIER.match(body, i)
+    if not match:
+        return 1, 1, i
+    token = match[0]
+    if token in ("*", "+", "?"):
+        low, high = {"*": (0, 16), "+": (1, 16), "?": (0, 1)}[token]
+    else:
+        low = int(match[1])
+        high = low if match[2] is None else (int(match[3]) if match[3] else low + 16)
+    return low, high, match.end()
+
+
+def _compiled_sequence(pattern: str) -> st.SearchStrategy[str] | None:
+    """A direct strategy for ``^(atom quantifier?)*$`` patterns; None for anything richer."""
+    if not (pattern.startswith("^") and pattern.endswith("$")) or pattern.endswith("\\$"):
+        return None
+    body, parts, i = pattern[1:-1], [], 0
+    while i < len(body):
+        chars, i = _atom(body, i)
+        if chars is None:
+            return None
+        low, high, i = _repeat(body, i)
+        parts.append(st.text(st.sampled_from(chars), min_size=low, max_size=high))
+    return st.tuples(*parts).map("".join)
+
+
+def _python_pattern(pattern: str) -> re.Pattern[str]:
+    translated = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern)
+    try:
+        return re.compile(translated, re.ASCII)
+    except re.error as exc:
+        raise UnsupportedSchemaError(
+            f"pattern={pattern!r} cannot be generated from ({exc}); "
+            "use the common subset of ECMA-262 and Python regular expressions"
+        ) from None
+
+
+def pattern_strings(pattern: str) -> st.SearchStrategy[str]:
+    """Strings that match *pattern* under ECMA-262 semantics.
+
+    Anchored sequences of literals and bracket classes with quantifiers (the shape of most
+    contract patterns) are built directly, one string draw per atom; anything richer goes through
+    :func:`hypothesis.strategies.from_regex` in ASCII mode (so ``\\d`` is ``[0-9]``). Either way a
+    string is kept only if ECMA-262 agrees. Shrinks towards the first character of each class.
+    """
+    ecma.compile_pattern(pattern)
+    direct = _compiled_sequence(pattern)
+    if direct is None:
+        anchored = pattern.startswith("^") and pattern.endswith("$")
+        direct = st.from_regex(_python_pattern(pattern), fullmatch=anchored)
+    return direct.filter(lambda s: ecma.search(pattern, s))
+
+
+@st.composite
+def _offsets(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["Z", "z", "+", "-"]))
+    if kind in "Zz":
+        return kind
+    hours = draw(st.integers(0, 23))
+    minutes = draw(st.sampled_from([0, 30, 45, 59]))
+    return f"{kind}{hours:02d}:{minutes:02d}"
+
+
+@st.composite
+def _times(draw: st.DrawFn) -> str:
+    moment = draw(st.times())
+    fraction = draw(st.sampled_from(["", ".5", ".123", ".000001", ".999999999", ".123456789012"]))
+    offset = draw(_offsets())
+    second = moment.second
+    if offset in ("Z", "z") and moment.hour == 23 and moment.minute == 59 and draw(st.booleans()):
+        second = 60  # a leap second, legal at 23:59 UTC
+    return f"{moment.hour:02d}:{moment.minute:02d}:{second:02d}{fraction}{offset}"
+
+
+@st.composite
+def _date_times(draw: st.DrawFn) -> str:
+    day = draw(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
+    separator = draw(st.sampled_from(["T", "t"]))
+    return f"{day.isoformat()}{separator}{draw(_times())}"
+
+
+def _uuids() -> st.SearchStrategy[str]:
+    return st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper())
+
+
+_EMAIL = re.compile(r"[a-z0-9]{1,8}([._+-][a-z0-9]{1,8}){0,2}@[a-z0-9]{1,8}(\.[a-z]{2,6}){1,2}")
+
+#: Format -> strategy of valid strings; must cover every checker in :data:`..formats.FORMATS`.
+FORMAT_STRATEGIES: dict[str, Callable[[], st.SearchStrategy[str]]] = {
+    "date-time": _date_times,
+    "date": lambda: st.dates(min_value=date(1, 1, 1)).map(date.isoformat),
+    "time": _times,
+    "uuid": _uuids,
+    "email": lambda: st.from_regex(_EMAIL, fullmatch=True),
+}
+assert set(FORMAT_STRATEGIES) == set(FORMATS), "every asserted format needs a strategy"
+
+#: Shrink target for date-times without an example: a plain, readable instant.
+CANONICAL_DATE_TIME = datetime(2025, 9, 5, 12, 30).strftime("%Y-%m-%dT%H:%M:%SZ")

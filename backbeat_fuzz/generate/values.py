@@ -1,0 +1,284 @@
+"""Valid values from canonical schema nodes: a JSON type -> builder table.
+
+Values are built to satisfy the node directly; the oracle filters only where building cannot
+be exact (``oneOf``'s "exactly one", float ``multipleOf``, a pattern combined with lengths).
+Each builder leans on the boundaries consumers get wrong (bounds exactly, 2^31, 2^53-1, JSON
+integers where numbers are expected, -0.0) and shrinks towards the schema's example value when
+the document has one, so a shrunk message reads like the README's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..oracle import SchemaOracle
+from .canonical import JSON_TYPES, _merge
+from .text import FORMAT_STRATEGIES, free_text, pattern_strings
+
+__all__ = ["BUILDERS", "Options", "ValueBuilder", "set_path"]
+
+_BIG = (2**31 - 1, 2**31, 2**32, 2**53 - 1, 2**53, 2**63 - 1, 2**63, 2**64)
+_EXTRA_NAMES = ("x_future_field", "x_future_field_2", "x_future_field_3")
+Path = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Switches of valid generation.
+
+    Attributes:
+        integer_floats: also send integer-valued floats (``1337.0``) where the schema says
+            integer. Valid JSON Schema, but most typed consumers reject them; off by default.
+        extra_fields: add unknown fields where the schema leaves objects open (the tolerant-reader
+            promise of minor versions).
+        max_array: the longest array generated unless ``minItems`` asks for more.
+    """
+
+    integer_floats: bool = False
+    extra_fields: bool = True
+    max_array: int = 4
+
+
+def _json_scalars() -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**53) + 1, 2**53 - 1),
+        st.floats(allow_nan=False, allow_infinity=False),
+        free_text(max_size=20),
+    )
+
+
+def _any_json() -> st.SearchStrategy[Any]:
+    return st.recursive(
+        _json_scalars(),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(free_text(max_size=8), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
+
+
+def _inferred_types(node: Mapping[str, Any]) -> list[str]:
+    if "type" in node:
+        return [node["type"]] if isinstance(node["type"], str) else list(node["type"])
+    hints = {
+        "object": ("properties", "required", "additionalProperties"),
+        "string": ("pattern", "format", "minLength", "maxLength"),
+        "number": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
+        "array": ("items", "prefixItems", "minItems", "maxItems", "uniqueItems"),
+    }
+    found = [t for t, keys in hints.items() if any(k in node for k in keys)]
+    return found or list(JSON_TYPES)
+
+
+def set_path(message: Any, path: Path, value: Any) -> Any:
+    """A copy of *message* with *value* at *path* (``"[]"`` means the first array item)."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if head == "[]":
+        items = list(message)
+        items[0] = set_path(items[0], rest, value)
+        return items
+    copy = dict(message)
+    copy[head] = set_path(copy.get(head), rest, value)
+    return copy
+
+
+@dataclass
+class ValueBuilder:
+    """Build strategies of valid values for canonical nodes.
+
+    Args:
+        options: generation switches.
+        hints: path -> an example value to shrink towards (from the schema's ``examples``).
+    """
+
+    options: Options = field(default_factory=Options)
+    hints: dict[Path, Any] = field(default_factory=dict)
+
+    def build(self, node: Mapping[str, Any], path: Path = ()) -> st.SearchStrategy[Any]:
+        """A strategy of values valid for *node* at *path*."""
+        strategy = self._build(node, path)
+        if path in self.hints and SchemaOracle(dict(node)).is_valid(self.hints[path]):
+            return st.one_of(st.just(self.hints[path]), strategy)
+        return strategy
+
+    def _build(self, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
+        if "const" in node:
+            return st.just(node["const"])
+        if "enum" in node:
+            oracle = SchemaOracle(dict(node))
+            return st.sampled_from([v for v in node["enum"] if oracle.is_valid(v)])
+        for key in ("anyOf", "oneOf"):
+            if key in node:
+                return self._branches(node, key, path)
+        types = _inferred_types(node)
+        if types == list(JSON_TYPES) and len(node) == 0:
+            return _any_json()
+        return st.one_of([BUILDERS[t](self, node, path) for t in types])
+
+    def _branches(self, node: Mapping[str, Any], key: str, path: Path) -> st.SearchStrategy[Any]:
+        rest = {k: v for k, v in node.items() if k != key}
+        merged = [self._build(_merge(rest, branch, "/".join(path)), path) for branch in node[key]]
+        if key == "anyOf":
+            return st.one_of(merged)
+        oracle = SchemaOracle(dict(node))
+        return st.one_of(merged).filter(oracle.is_valid)
+
+
+def _integer_bounds(node: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    lo = hi = None
+    if "minimum" in node:
+        lo = math.ceil(node["minimum"])
+    if "exclusiveMinimum" in node:
+        bound = math.floor(node["exclusiveMinimum"]) + 1
+        lo = bound if lo is None else max(lo, bound)
+    if "maximum" in node:
+        hi = math.floor(node["maximum"])
+    if "exclusiveMaximum" in node:
+        bound = math.ceil(node["exclusiveMaximum"]) - 1
+        hi = bound if hi is None else min(hi, bound)
+    return lo, hi
+
+
+def _within(values: list[int], lo: int | None, hi: int | None) -> list[int]:
+    return sorted({v for v in values if (lo is None or v >= lo) and (hi is None or v <= hi)})
+
+
+def _integer(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
+    lo, hi = _integer_bounds(node)
+    step = node.get("multipleOf")
+    if isinstance(step, int):
+        k_lo = None if lo is None else -(-lo // step)
+        k_hi = None if hi is None else hi // step
+        ints = st.integers(k_lo, k_hi).map(lambda k: k * step)
+    else:
+        edges = [e for b in (lo, hi) if b is not None for e in (b - 1, b, b + 1)]
+        boundary = _within([0, 1, -1, *edges, *_BIG, *(-b for b in _BIG)], lo, hi)
+        ints = (
+            st.one_of(st.integers(lo, hi), st.sampled_from(boundary))
+            if boundary
+            else st.integers(lo, hi)
+        )
+        if step is not None:
+            ints = ints.filter(SchemaOracle(dict(node)).is_valid)
+    if builder.options.integer_floats:
+        return st.one_of(ints, ints.filter(lambda v: abs(v) < 2**53).map(float))
+    return ints
+
+
+def _number(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
+    lo = node.get("minimum", node.get("exclusiveMinimum"))
+    hi = node.get("maximum", node.get("exclusiveMaximum"))
+    floats = st.floats(
+        min_value=lo,
+        max_value=hi,
+        allow_nan=False,
+        allow_infinity=False,
+        exclude_min="exclusiveMinimum" in node and "minimum" not in node,
+        exclude_max="exclusiveMaximum" in node and "maximum" not in node,
+    )
+    edges = [lo, hi] + [
+        math.nextafter(b, d) for b in (lo, hi) if b is not None for d in (-math.inf, math.inf)
+    ]
+    candidates = [e for e in edges if e is not None] + [
+        0,
+        1,
+        -1,
+        0.0,
+        -0.0,
+        0.5,
+        1e-300,
+        1.7976931348623157e308,
+    ]
+    oracle = SchemaOracle(dict(node))
+    boundary = [v for v in dict.fromkeys(candidates) if oracle.is_valid(v)]
+    ints = _integer(
+        ValueBuilder(builder.options), {k: v for k, v in node.items() if k != "multipleOf"}, path
+    )
+    parts = [floats, ints.filter(oracle.is_valid)]
+    if boundary:
+        parts.append(st.sampled_from(boundary))
+    if "multipleOf" in node:
+        step = node["multipleOf"]
+        parts = [st.integers(-(10**6), 10**6).map(lambda k: k * step).filter(oracle.is_valid)]
+    return st.one_of(parts)
+
+
+def _string(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
+    lo, hi = node.get("minLength", 0), node.get("maxLength")
+    if "format" in node:
+        base = FORMAT_STRATEGIES[node["format"]]()
+    elif "pattern" in node:
+        base = pattern_strings(node["pattern"])
+    else:
+        return free_text(lo, hi)
+    if "format" in node and "pattern" in node:
+        oracle = SchemaOracle(dict(node))
+        return base.filter(oracle.is_valid)
+    return base.filter(lambda s: lo <= len(s) and (hi is None or len(s) <= hi))
+
+
+def _array(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
+    prefix = [builder.build(s, (*path, "[]")) for s in node.get("prefixItems", [])]
+    items_node = node.get("items", {})
+    lo = max(node.get("minItems", 0) - len(prefix), 0)
+    hi = node.get("maxItems")
+    cap = (
+        max(lo, builder.options.max_array)
+        if hi is None
+        else min(hi - len(prefix), max(lo, builder.options.max_array))
+    )
+    item = builder.build(items_node, (*path, "[]"))
+    unique = node.get("uniqueItems", False)
+    rest = st.lists(
+        item, min_size=lo, max_size=max(cap, lo), unique_by=_canonical if unique else None
+    )
+    if not prefix:
+        return rest
+    strategy = st.tuples(st.tuples(*prefix), rest).map(lambda pr: [*pr[0], *pr[1]])
+    return strategy.filter(SchemaOracle(dict(node)).is_valid) if unique else strategy
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _object(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
+    props: dict[str, Any] = node.get("properties", {})
+    required = [n for n in node.get("required", []) if n in props]
+    extra_required = [n for n in node.get("required", []) if n not in props]
+    fixed = {n: builder.build(props[n], (*path, n)) for n in required}
+    fixed.update({n: _any_json() for n in extra_required})
+    optional = {n: builder.build(s, (*path, n)) for n, s in props.items() if n not in fixed}
+    extra = node.get("additionalProperties", True)
+    if extra is not False and builder.options.extra_fields:
+        name = next(n for n in _EXTRA_NAMES if n not in props)
+        optional[name] = _json_scalars() if extra is True else builder.build(extra, (*path, "*"))
+    return st.fixed_dictionaries(fixed, optional=optional).map(lambda d: _ordered(d, props))
+
+
+def _ordered(message: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+    known = {n: message[n] for n in props if n in message}
+    return {**known, **{k: v for k, v in message.items() if k not in known}}
+
+
+#: JSON type -> builder of valid values of that type.
+BUILDERS: dict[str, Callable[[ValueBuilder, Mapping[str, Any], Path], st.SearchStrategy[Any]]] = {
+    "null": lambda b, n, p: st.none(),
+    "boolean": lambda b, n, p: st.booleans(),
+    "integer": _integer,
+    "number": _number,
+    "string": _string,
+    "array": _array,
+    "object": _object,
+}
+assert set(BUILDERS) == set(JSON_TYPES), "every JSON type needs a builder"

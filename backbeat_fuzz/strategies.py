@@ -1,0 +1,216 @@
+"""Hypothesis strategies for BACKBEAT messages, compiled from the schemas.
+
+>>> from hypothesis import given
+>>> from backbeat_fuzz.strategies import valid_messages, invalid_messages
+>>> @given(valid_messages("beatframe"))
+... def test_accepts(message): handle(message)
+
+Valid messages pass the reference validator; each invalid message (a
+:class:`~backbeat_fuzz.model.Mutant`) is a valid message with exactly one rule broken, checked
+by the reference validator before it is emitted. Both shrink towards the schema's example (the
+README message), so a shrunk failure reads like a hand-written test case.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from .errors import UsageError, did_you_mean
+from .generate.mutations import FAMILIES, MutationOp
+from .generate.plan import KindPlan, apply_edit, compile_kind, get_path
+from .generate.values import Options
+from .model import Mutant
+
+__all__ = [
+    "FAMILIES",
+    "INPUT_MODES",
+    "RuleInfo",
+    "invalid_messages",
+    "mutation_catalogue",
+    "select_rules",
+    "valid_messages",
+]
+
+#: How a consumer takes messages; decides which mutants can reach it.
+INPUT_MODES = ("str", "bytes", "object")
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """One rule of the mutation catalogue for one kind."""
+
+    kind: str
+    rule: str
+    family: str
+    description: str
+
+
+def _plan(kind: str, schemas_dir: str | Path | None, options: Options | None = None) -> KindPlan:
+    folder = None if schemas_dir is None else Path(schemas_dir).resolve()
+    return compile_kind(kind, folder, options or Options())
+
+
+def valid_messages(
+    kind: str,
+    *,
+    schemas_dir: str | Path | None = None,
+    integer_floats: bool = False,
+    extra_fields: bool = True,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid messages of *kind* (``beatframe``, ``statusclaim``, ``barreport`` or a ``type``).
+
+    Args:
+        kind: the message kind.
+        schemas_dir: another schemas folder (default: the packaged v1 contract).
+        integer_floats: also send ``1337.0`` where an integer is expected (valid JSON Schema,
+            rejected by most typed consumers: the strict switch, off by default).
+        extra_fields: add unknown fields where the schema is open (minor versions may add
+            optional fields, so consumers must tolerate them).
+
+    Shrinks towards the schema's first example, field by field.
+    """
+    options = Options(integer_floats=integer_floats, extra_fields=extra_fields)
+    return _plan(kind, schemas_dir, options).valid
+
+
+def _reachable(op: MutationOp, input_mode: str) -> bool:
+    if input_mode == "object":
+        return not op.rule.startswith("json.")
+    if input_mode == "str":
+        return op.rule != "json.invalid_utf8"
+    return True
+
+
+def _matches(rule: str, family: str, pattern: str) -> bool:
+    return (
+        pattern in (rule, family)
+        or fnmatch.fnmatchcase(rule, pattern)
+        or rule.startswith(pattern + ".")
+        or rule.startswith(pattern + "[]")
+        or (rule.startswith("required.") and rule[len("required.") :] == pattern)
+    )
+
+
+def select_rules(
+    kind: str, patterns: list[str] | None, *, schemas_dir: str | Path | None = None
+) -> list[str]:
+    """The rule names of *kind* that *patterns* select (all when None).
+
+    A pattern is a rule (``hlc.pattern``), a field (``deadline_at``: all its rules), a family
+    (``formats``, see :data:`FAMILIES`) or a glob (``*.minimum``, ``json.*``).
+
+    Raises:
+        UsageError: a pattern selects nothing in any kind; the message suggests a close rule.
+    """
+    catalogue = mutation_catalogue(kind, schemas_dir=schemas_dir)
+    if not patterns:
+        return [info.rule for info in catalogue]
+    return [
+        info.rule
+        for info in catalogue
+        if any(_matches(info.rule, info.family, p) for p in patterns)
+    ]
+
+
+def check_rule_patterns(
+    kinds: list[str], patterns: list[str], *, schemas_dir: str | Path | None = None
+) -> None:
+    """Raise UsageError for a pattern that selects no rule in any of *kinds*."""
+    catalogue = [i for k in kinds for i in mutation_catalogue(k, schemas_dir=schemas_dir)]
+    for pattern in patterns:
+        if not any(_matches(i.rule, i.family, pattern) for i in catalogue):
+            names = sorted({i.rule for i in catalogue} | set(FAMILIES))
+            raise UsageError(
+                f"--rule {pattern!r} selects no rule; list them with 'backbeat-fuzz mutations'."
+                + did_you_mean(pattern, names)
+            )
+
+
+def mutation_catalogue(
+    kind: str | None = None, *, schemas_dir: str | Path | None = None
+) -> list[RuleInfo]:
+    """Every rule the mutations can break, for *kind* or for every kind, in catalogue order."""
+    if kind is None:
+        from .contract import load_contract
+
+        kinds = list(load_contract(schemas_dir).kinds)
+        return [info for k in kinds for info in mutation_catalogue(k, schemas_dir=schemas_dir)]
+    plan = _plan(kind, schemas_dir)
+    seen: dict[str, RuleInfo] = {}
+    for op in plan.ops:
+        if op.rule not in seen:
+            seen[op.rule] = RuleInfo(plan.kind.name, op.rule, op.family, op.description)
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What one invalid-message strategy draws from (with a short repr for Hypothesis' notes)."""
+
+    plan: KindPlan
+    ops: tuple[MutationOp, ...]
+
+    def __repr__(self) -> str:
+        return f"<{self.plan.kind.name}: {len(self.ops)} mutation operators>"
+
+
+@st.composite
+def _mutants(draw: st.DrawFn, source: _Source) -> Mutant:
+    plan = source.plan
+    op = draw(st.sampled_from(source.ops))
+    message = plan.materialise(draw(plan.valid), op.needs or op.path, draw)
+    edits = op.candidates(get_path(message, op.path), message)
+    assume(edits)
+    start = draw(st.integers(0, len(edits) - 1))
+    fallback = None
+    for edit in edits[start:] + edits[:start]:
+        data, parsed = apply_edit(message, edit)
+        rules = plan.validator.validate_message_string(data, kind=plan.kind.name).rules
+        if rules == {op.rule}:
+            return Mutant(plan.kind.name, op.rule, data, message, edit.note, parsed)
+        if fallback is None and op.rule in rules:
+            fallback = Mutant(plan.kind.name, op.rule, data, message, edit.note, parsed)
+    assume(fallback is not None)
+    return fallback  # type: ignore[return-value]
+
+
+def invalid_messages(
+    kind: str,
+    *,
+    rules: list[str] | None = None,
+    schemas_dir: str | Path | None = None,
+    input_mode: str = "bytes",
+) -> st.SearchStrategy[Mutant]:
+    """Invalid messages of *kind*, each breaking one rule, as :class:`~backbeat_fuzz.model.Mutant`.
+
+    Args:
+        kind: the message kind.
+        rules: only these rules (names, fields, families or globs; see :func:`select_rules`).
+        schemas_dir: another schemas folder (default: the packaged v1 contract).
+        input_mode: what the consumer takes: ``"bytes"`` (every mutant), ``"str"`` (no invalid
+            UTF-8) or ``"object"`` (no JSON-text mutants).
+
+    Every mutant is rejected by the reference validator with its rule; a candidate that stays
+    valid is discarded, never emitted. Shrinks towards the first rule, the schema's example as
+    the base message, and the most classic edit of the rule.
+    """
+    if input_mode not in INPUT_MODES:
+        raise UsageError(
+            f"input_mode={input_mode!r} is unknown; use one of {', '.join(INPUT_MODES)}"
+        )
+    plan = _plan(kind, schemas_dir)
+    wanted = set(select_rules(kind, rules, schemas_dir=schemas_dir))
+    ops = tuple(op for op in plan.ops if op.rule in wanted and _reachable(op, input_mode))
+    if not ops:
+        raise UsageError(
+            f"rules={rules!r} select no mutation of {plan.kind.name!r} "
+            f"for input_mode={input_mode!r}; "
+            "list the rules with 'backbeat-fuzz mutations'"
+        )
+    return _mutants(_Source(plan, ops))
