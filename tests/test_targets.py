@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -626,3 +627,44 @@ def test_worker_runs_in_its_own_process(consumers: Path) -> None:
         detail = target.call(b"{}").detail
     assert detail.startswith("returned ")
     assert int(detail.removeprefix("returned ")) != os.getpid()
+
+
+def test_worker_also_runs_as_a_module(consumers: Path) -> None:
+    from backbeat_fuzz.targets import _worker
+
+    request = _worker.REQUEST.pack(2) + b"{}"
+    done = subprocess.run(
+        [sys.executable, "-m", "backbeat_fuzz.targets._worker", "mysvc.value_error", "str"],
+        input=request,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    replies, rest = [], done.stdout
+    while rest:
+        code, size = _worker.REPLY.unpack_from(rest)
+        end = _worker.REPLY.size + size
+        replies.append((code, rest[_worker.REPLY.size : end].decode()))
+        rest = rest[end:]
+    assert replies == [(_worker.READY, ""), (_worker.REJECTED, "ValueError: bad hlc")]
+
+
+def test_an_interrupted_call_leaves_the_target_usable(
+    consumers: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backbeat_fuzz.targets import python
+
+    real_select = python.select.select
+    interrupts = [KeyboardInterrupt()]
+
+    def select_once_interrupted(*args: object) -> object:
+        if interrupts:
+            raise interrupts.pop()
+        return real_select(*args)  # type: ignore[arg-type]
+
+    with load_target("mysvc.picky") as target:
+        monkeypatch.setattr(python.select, "select", select_once_interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            target.call(b"bad")  # its reply must not be taken for the next call's
+        after = target.call(b"second")
+    assert (after.verdict, after.detail) == (Verdict.ACCEPTED, "returned True")

@@ -143,7 +143,7 @@ class PythonTarget(Target):
             ) from None
         if code != _worker.READY:
             self._stop(kill=False)
-            raise UsageError(_unresolved_message(json.loads(detail)))
+            raise UsageError(" ".join(_unresolved_message(json.loads(detail)).split()))
 
     def _stop(self, *, kill: bool) -> int:
         """End the worker (closing its input, or killing it); return its exit code."""
@@ -214,9 +214,10 @@ class PythonTarget(Target):
         Raises:
             ValueError: a ``str`` target was given bytes that are not UTF-8.
         """
+        payload = self._payload(data, parsed)
         start = time.perf_counter()
         try:
-            code, detail = self._exchange(self._payload(data, parsed))
+            code, detail = self._exchange(payload)
         except _NoAnswer:
             elapsed = time.perf_counter() - start
             self._stop(kill=True)
@@ -227,6 +228,9 @@ class PythonTarget(Target):
             detail = f"the worker process died: {describe_exit(self._stop(kill=False))}"
             self._start()
             return Response(Verdict.CRASH, detail, elapsed)
+        except BaseException:  # interrupted (Ctrl-C) with a reply in flight: start afresh
+            self._stop(kill=True)
+            raise
         elapsed = time.perf_counter() - start
         if code == _worker.FAILED:
             raise ValueError(f"{self.name}: {detail}")
