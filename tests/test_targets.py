@@ -347,6 +347,17 @@ def test_close_is_idempotent_and_the_target_is_named_by_its_spec() -> None:
         ),
         (
             "mysvc.handler",
+            {"reject_on": "KeyError"},
+            "reject_on='KeyError' must be a list of names, e.g. ['KeyError']",
+        ),
+        (
+            "mysvc.handler",
+            {"reject_on": ["mysvc Bad"]},
+            "reject_on name 'mysvc Bad' is not a dotted name; "
+            "write module.ExcName, e.g. mysvc.errors.BadMessage",
+        ),
+        (
+            "mysvc.handler",
             {"input_mode": "objects"},
             "input_mode='objects' is unknown; use one of: str, bytes, object. "
             "Did you mean 'object'?",

@@ -140,6 +140,14 @@ def _input_mode(value: str) -> InputMode:
 
 
 def _check_options(spec: str, mode: InputMode, reject_on: Sequence[str], timeout: float) -> None:
+    if isinstance(reject_on, str):
+        raise UsageError(f"reject_on={reject_on!r} must be a list of names, e.g. [{reject_on!r}]")
+    for name in reject_on:
+        if not _PYTHON_SPEC.fullmatch(name):
+            raise UsageError(
+                f"reject_on name {name!r} is not a dotted name; "
+                "write module.ExcName, e.g. mysvc.errors.BadMessage"
+            )
     if not timeout > 0:
         raise UsageError(f"timeout={timeout!r} must be a positive number of seconds, e.g. 2.0")
     if spec.startswith(("cmd:", "http://", "https://")):
