@@ -1,0 +1,402 @@
+"""``backbeat-fuzz``: fuzz a consumer of BACKBEAT messages, and the tools around it.
+
+``backbeat-fuzz --target mysvc.handler`` runs a campaign; subcommands list the mutation
+catalogue (``mutations``), replay the corpus (``replay``) and write an examples folder
+(``seed``). The commands only turn options into a configuration and call the library.
+
+Exit codes: 0 nothing found, 1 nonconformance found (or a replayed entry still fails),
+2 usage or configuration error, 130 interrupted (findings so far are already on disk).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import BackbeatFuzzError
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_DATABASE = ".backbeat-fuzz/examples"
+
+
+def _fail(message: str) -> click.ClickException:
+    exc = click.ClickException(message)
+    exc.exit_code = EXIT_USAGE
+    return exc
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit()) or not 0 <= int(index) < int(count):
+        raise _fail(
+            f"--shard {value!r} must be I/N with 0 <= I < N, e.g. 0/4 for the first of four workers"
+        )
+    return int(index), int(count)
+
+
+class _ProgressLine:
+    """A live status line on a terminal (stderr), at most ten updates a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.last = 0.0
+
+    def __call__(self, progress: Any) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.last < 0.1:
+            return
+        self.last = now
+        counts = "  ".join(f"{k} {c['valid']}+{c['invalid']}" for k, c in progress.counts.items())
+        unit = progress.unit.key if progress.unit else ""
+        line = f"\r{counts}  findings {progress.findings}  {progress.elapsed:5.1f}s  {unit}"
+        sys.stderr.write(line[:160].ljust(100))
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.last:
+            sys.stderr.write("\r" + " " * 100 + "\r")
+
+
+def _write_reports(
+    report: Any, json_path: Path | None, junit: Path | None, sarif: Path | None
+) -> None:
+    from ..report import write_json, write_junit, write_sarif
+
+    for path, writer in ((json_path, write_json), (junit, write_junit), (sarif, write_sarif)):
+        if path is not None:
+            writer(report, path)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--target",
+    help="The consumer: pkg.module.func, pkg.module:func, 'cmd:PROGRAM ARGS' or http://host:port/path.",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Fuzz only this kind (beatframe, statusclaim, barreport). Repeatable.",
+)
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    help="Only these rules' mutants: a rule, field, family or glob (see 'mutations'). Repeatable.",
+)
+@click.option(
+    "--max-examples",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Examples per kind and direction (the invalid direction splits them across its rules).",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Wall-clock cap in seconds for the whole campaign.",
+)
+@click.option(
+    "--seed",
+    "seed_",
+    type=int,
+    help="Campaign seed; the same seed, target and budget replay the same run.",
+)
+@click.option(
+    "--input",
+    "input_mode",
+    type=click.Choice(["str", "bytes", "object"]),
+    default="str",
+    show_default=True,
+    help="What a Python target is given: the text, the bytes, or the parsed object.",
+)
+@click.option(
+    "--reject-on",
+    multiple=True,
+    help="Another exception class (module.ExcName) that means 'rejected'. Repeatable.",
+)
+@click.option(
+    "--timeout",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds per message before the verdict is a hang.",
+)
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path),
+    help="Schemas folder (default: the packaged v1 contract).",
+)
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    default="corpus",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder findings are written to (and replayed from).",
+)
+@click.option("--no-replay", is_flag=True, help="Do not replay the corpus before fuzzing.")
+@click.option(
+    "--database",
+    default=DEFAULT_DATABASE,
+    show_default=True,
+    help="Hypothesis example database: a folder, redis://HOST:PORT/N, or 'none'.",
+)
+@click.option(
+    "--shard", help="I/N: run only this worker's share of the work (with a shared --database)."
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="JSON file of accepted findings: reported, but they do not fail the run.",
+)
+@click.option(
+    "--integer-floats",
+    is_flag=True,
+    help="Also send 1337.0 where an integer is expected (valid JSON Schema, often rejected).",
+)
+@click.option(
+    "--report-json", type=click.Path(path_type=Path), help="Write the full machine report here."
+)
+@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write a JUnit XML report here.")
+@click.option("--sarif", type=click.Path(path_type=Path), help="Write a SARIF 2.1.0 report here.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line; print only the findings.")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    target: str | None,
+    kinds: tuple[str, ...],
+    rules: tuple[str, ...],
+    max_examples: int,
+    duration: float | None,
+    seed_: int | None,
+    input_mode: str,
+    reject_on: tuple[str, ...],
+    timeout: float,
+    schemas_dir: Path | None,
+    corpus_dir: Path,
+    no_replay: bool,
+    database: str,
+    shard: str | None,
+    baseline: Path | None,
+    integer_floats: bool,
+    report_json: Path | None,
+    junit_xml: Path | None,
+    sarif: Path | None,
+    quiet: bool,
+) -> None:
+    """Fuzz a consumer of BACKBEAT messages: it must accept every valid message and reject
+    every invalid one. Findings are shrunk and written to the corpus as they are found.
+
+    Exit codes: 0 nothing found, 1 findings, 2 usage or configuration error.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if target is None:
+        raise click.UsageError("--target is required, e.g. --target mysvc.handler (try --help)")
+    from ..harness import CampaignConfig, run_campaign
+    from ..report import render_summary
+
+    config = CampaignConfig(
+        target=target,
+        kinds=kinds,
+        rules=rules,
+        max_examples=max_examples,
+        duration=duration,
+        seed=seed_,
+        input_mode=input_mode,
+        reject_on=reject_on,
+        timeout=timeout,
+        schemas_dir=schemas_dir,
+        corpus_dir=corpus_dir,
+        database=database,
+        shard=_shard(shard),
+        baseline=baseline,
+        integer_floats=integer_floats,
+        replay_corpus=not no_replay,
+    )
+    line = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
+    try:
+        report = run_campaign(config, on_progress=line)
+    except BackbeatFuzzError as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        line.done()
+        click.echo(f"interrupted; findings so far are in {corpus_dir}/", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    line.done()
+    _write_reports(report, report_json, junit_xml, sarif)
+    if quiet:
+        for finding in report.new_failures:
+            click.echo(f"{finding.headline}  [{finding.corpus_path}]")
+    else:
+        click.echo(render_summary(report), nl=False)
+        if seed_ is None:
+            click.echo(f"seed {report.seed} (rerun with --seed {report.seed})")
+    sys.exit(EXIT_FOUND if report.new_failures else EXIT_OK)
+
+
+@main.command()
+@click.option("--kind", "kinds", multiple=True, help="Only this kind. Repeatable.")
+@click.option(
+    "--rule", "rules", multiple=True, help="Only rules matching this selection. Repeatable."
+)
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path),
+    help="Schemas folder (default: the packaged v1 contract).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
+def mutations(
+    kinds: tuple[str, ...], rules: tuple[str, ...], schemas_dir: Path | None, as_json: bool
+) -> None:
+    """List the mutation catalogue: every rule the fuzzer breaks, per kind."""
+    from ..contract import load_contract
+    from ..strategies import check_rule_patterns, mutation_catalogue, select_rules
+
+    try:
+        contract = load_contract(schemas_dir)
+        names = [contract.kind(k).name for k in kinds] or list(contract.kinds)
+        if rules:
+            check_rule_patterns(names, list(rules), schemas_dir=schemas_dir)
+        infos = []
+        for name in names:
+            chosen = set(select_rules(name, list(rules) or None, schemas_dir=schemas_dir))
+            infos += [
+                i for i in mutation_catalogue(name, schemas_dir=schemas_dir) if i.rule in chosen
+            ]
+    except BackbeatFuzzError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([i.__dict__ for i in infos], indent=2))
+        return
+    width = max((len(i.rule) for i in infos), default=0)
+    for info in infos:
+        click.echo(f"{info.kind:<12} {info.rule:<{width}}  {info.family:<9}  {info.description}")
+    click.echo(f"{len(infos)} rules")
+
+
+@main.command()
+@click.option(
+    "--target", required=True, help="The consumer (same forms as the campaign's --target)."
+)
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    default="corpus",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="The corpus folder to replay.",
+)
+@click.option("--kind", "kinds", multiple=True, help="Only entries of this kind. Repeatable.")
+@click.option(
+    "--input",
+    "input_mode",
+    type=click.Choice(["str", "bytes", "object"]),
+    default="str",
+    show_default=True,
+)
+@click.option(
+    "--reject-on", multiple=True, help="Another exception class meaning 'rejected'. Repeatable."
+)
+@click.option(
+    "--timeout", default=2.0, show_default=True, type=click.FloatRange(min=0, min_open=True)
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only entries that still fail.")
+def replay(
+    target: str,
+    corpus_dir: Path,
+    kinds: tuple[str, ...],
+    input_mode: str,
+    reject_on: tuple[str, ...],
+    timeout: float,
+    quiet: bool,
+) -> None:
+    """Re-run every corpus entry against a target: exit 1 if any still fails."""
+    from ..replay import replay_corpus
+
+    try:
+        results = replay_corpus(
+            target,
+            corpus_dir,
+            kinds=list(kinds),
+            input_mode=input_mode,
+            reject_on=reject_on,
+            timeout=timeout,
+        )
+    except BackbeatFuzzError as exc:
+        raise _fail(str(exc)) from None
+    failing = [r for r in results if r.still_fails]
+    for result in results:
+        if result.still_fails or not quiet:
+            click.echo(result.line())
+    click.echo(
+        f"{len(results)} replayed: {len(failing)} still failing, "
+        f"{len(results) - len(failing)} fixed or skipped"
+    )
+    sys.exit(EXIT_FOUND if failing else EXIT_OK)
+
+
+@main.command("seed")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder to write valid/ and invalid/ into.",
+)
+@click.option(
+    "--count",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Messages per kind (valid) and per rule (invalid).",
+)
+@click.option(
+    "--seed",
+    "seed_",
+    default=0,
+    show_default=True,
+    type=int,
+    help="The same seed writes the same files.",
+)
+@click.option("--kind", "kinds", multiple=True, help="Only this kind. Repeatable.")
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path),
+    help="Schemas folder (default: the packaged v1 contract).",
+)
+def seed_command(
+    out: Path, count: int, seed_: int, kinds: tuple[str, ...], schemas_dir: Path | None
+) -> None:
+    """Write a deterministic examples folder: valid and invalid messages of every kind and rule."""
+    from ..seeding import seed_examples
+
+    try:
+        written = seed_examples(
+            out,
+            count=count,
+            campaign_seed=seed_,
+            kinds=list(kinds) or None,
+            schemas_dir=schemas_dir,
+        )
+    except BackbeatFuzzError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(
+            f"cannot write into {str(out)!r}: {exc.strerror}; choose a writable folder"
+        ) from None
+    click.echo(f"wrote {len(written)} files into {out}/ (valid/ and invalid/)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

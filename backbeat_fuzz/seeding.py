@@ -1,0 +1,92 @@
+"""Write a deterministic examples folder: valid and invalid messages of every kind and rule.
+
+The layout is the one of the project's own ``examples/`` (``valid/<kind>-<n>.json`` and
+``invalid/<kind>--<rule>--<hash>.json``), so ``python -m backbeat_fuzz.examples check DIR``
+and ``backbeat-validate --dir DIR/valid`` work on it, and other projects can seed their test
+suites from it. The same seed and count write the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis import strategies as st
+
+from .contract import load_contract
+from .corpus import write_atomic
+from .model import Mutant, canonical_text
+from .strategies import invalid_messages, mutation_catalogue, valid_messages
+
+__all__ = ["seed_examples"]
+
+
+def _collect(
+    strategy: st.SearchStrategy[Any], count: int, campaign_seed: int, key: Callable[[Any], bytes]
+) -> list[Any]:
+    found: dict[bytes, Any] = {}
+
+    @seed(campaign_seed)
+    @settings(
+        settings.get_profile("default"),
+        max_examples=count * 5,
+        database=None,
+        derandomize=False,
+        deadline=None,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+    )
+    @given(strategy)
+    def collect(example: Any) -> None:
+        if len(found) < count:
+            found.setdefault(key(example), example)
+
+    collect()
+    return list(found.values())
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:8]
+
+
+def seed_examples(
+    out: str | Path,
+    *,
+    count: int = 3,
+    campaign_seed: int = 0,
+    kinds: list[str] | None = None,
+    schemas_dir: str | Path | None = None,
+) -> list[Path]:
+    """Write *count* valid messages per kind and *count* mutants per rule into *out*.
+
+    Returns:
+        The files written, sorted.
+    """
+    root = Path(out)
+    contract = load_contract(schemas_dir)
+    written: list[Path] = []
+    for kind in [contract.kind(k).name for k in kinds] if kinds else list(contract.kinds):
+        valid = _collect(
+            valid_messages(kind, schemas_dir=schemas_dir),
+            count,
+            campaign_seed,
+            lambda m: canonical_text(m).encode(),
+        )
+        for number, message in enumerate(valid, start=1):
+            path = root / "valid" / f"{kind}-{number:03d}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, (canonical_text(message) + "\n").encode())
+            written.append(path)
+        for info in mutation_catalogue(kind, schemas_dir=schemas_dir):
+            strategy = invalid_messages(kind, rules=[info.rule], schemas_dir=schemas_dir)
+            mutants: list[Mutant] = _collect(strategy, count, campaign_seed, lambda m: m.data)
+            for mutant in mutants:
+                path = root / "invalid" / f"{kind}--{info.rule}--{_digest(mutant.data)}.json"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, mutant.data)
+                written.append(path)
+    return sorted(written)
