@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: deps build test test-schemas test-examples test-integration validate-examples fmt lint examples bench clean
+demo: $(STAMP) ## the main job: fuzz the built-in demo consumer, write its bugs to demo-corpus/
+	rm -rf demo-corpus
+	$(BIN)/backbeat-fuzz --target backbeat_fuzz.demo:handle --corpus demo-corpus --database none --seed 1 --max-examples 100; \
+	status=$$?; if [ $$status -eq 1 ]; then echo "make demo: the demo consumer's planted bugs were found (exit 1 = findings), see demo-corpus/"; else exit 1; fi
+
+.PHONY: demo deps build test test-schemas test-examples test-integration validate-examples fmt lint examples bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
