@@ -16,7 +16,7 @@ import random
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,14 @@ from .baseline import Baseline, load_baseline
 from .contract import load_contract
 from .corpus import Corpus, CorpusEntry, Expected
 from .database import KeyedDatabase, open_database
+from .errors import UsageError
 from .model import Mutant, Outcome, Verdict, canonical_text
 from .replay import judge, replay_entries
-from .report import CampaignReport, Finding
+from .report import DIRECTIONS, CampaignReport, Finding
 from .strategies import check_rule_patterns, invalid_messages, mutation_catalogue, valid_messages
 from .targets import Response, Target, load_target
 
-__all__ = ["CampaignConfig", "Progress", "Unit", "judge", "run_campaign"]
+__all__ = ["CampaignConfig", "Progress", "Unit", "judge", "run_campaign", "run_cell"]
 
 #: After this many hangs in one unit, new messages are no longer sent (each costs the timeout).
 HANG_BUDGET = 3
@@ -449,3 +450,74 @@ def _report(run: _Run, units: list[Unit], baseline: Baseline | None) -> Campaign
         duration=run.progress.elapsed,
         baseline_notes=notes,
     )
+
+
+def run_cell(
+    config: CampaignConfig,
+    kind: str,
+    direction: str,
+    *,
+    target: Target | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> CampaignReport:
+    """Run one kind x direction of *config*: the valid messages, or the mutants of every rule.
+
+    The pytest plugin runs one of these per test item. The units, their budgets, seeds and
+    example-database keys are those :func:`run_campaign` gives the same cell, so findings and
+    databases are shared with the CLI. The corpus is not replayed (replay entries with
+    :func:`~backbeat_fuzz.replay.replay_entries`), ``config.shard`` is ignored, and
+    ``config.duration`` caps this cell alone.
+
+    Args:
+        config: the campaign configuration (``config.kinds`` is ignored: *kind* is run).
+        kind: the message kind (short name or ``type``).
+        direction: ``valid`` or ``invalid``.
+        target: an open target to reuse (left open); loaded from ``config`` and closed when None.
+        on_progress: called after each message sent.
+
+    Returns:
+        The cell's report; its ``failures`` are the cell's findings, already in the corpus.
+
+    Raises:
+        UsageError: a bad direction, target, kind, rule, database, baseline or schemas folder.
+    """
+    if direction not in DIRECTIONS:
+        raise UsageError(f"direction={direction!r} is unknown; use 'valid' or 'invalid'")
+    if target is None:
+        with load_target(
+            config.target,
+            input_mode=config.input_mode,
+            reject_on=config.reject_on,
+            timeout=config.timeout,
+        ) as loaded:
+            return run_cell(config, kind, direction, target=loaded, on_progress=on_progress)
+    baseline: Baseline | None = load_baseline(config.baseline) if config.baseline else None
+    name = load_contract(config.schemas_dir).kind(kind).name
+    cell_config = replace(config, kinds=(name,), shard=None)
+    units, notes = plan_units(cell_config, target.input_mode.value)
+    units = [u for u in units if u.direction == direction]
+    progress = Progress()
+    campaign_seed = (
+        config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
+    )
+    run = _Run(
+        cell_config,
+        target,
+        campaign_seed,
+        Corpus(config.corpus_dir) if config.corpus_dir is not None else None,
+        open_database(config.database),
+        progress,
+        on_progress or (lambda p: None),
+        None if config.duration is None else progress.started + config.duration,
+        skipped=notes,
+    )
+    budget = _budget(cell_config, units)
+    for number, unit in enumerate(units):
+        if run.past_deadline():
+            run.skipped.append(
+                f"--duration reached: {len(units) - number} of {len(units)} units not run"
+            )
+            break
+        progress.unit = unit
+        _run_unit(run, unit, budget[unit])
+    return _report(run, units, baseline)
