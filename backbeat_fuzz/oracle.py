@@ -11,6 +11,10 @@ what it asserts is what JSON Schema specifies rather than what Python happens to
 Every error becomes a :class:`Violation` with a stable rule name (``hlc.pattern``,
 ``required.hlc``, ``issues[].code.pattern``) and a human message. The generators, the harness and
 ``backbeat-validate`` all ask this module, so they never disagree.
+
+There are two engines with the same verdicts and violations: the schema compiled into closures
+(:mod:`._compiled`, fast, for the keywords our schemas and most users' use) and jsonschema itself
+(the reference, for every other schema). :attr:`SchemaOracle.engine` says which one judges.
 """
 
 from __future__ import annotations
@@ -18,16 +22,33 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from . import ecma
+from ._compiled import (
+    REPR_KEYWORDS,
+    CompiledSchema,
+    Failure,
+    NotCompilable,
+    compile_schema,
+    has_huge_int,
+    not_multiple,
+)
+from .errors import UnsupportedSchemaError, UsageError
 from .formats import FORMATS
 
-__all__ = ["SchemaOracle", "Violation", "field_name", "json_path", "rule_path"]
+__all__ = [
+    "ENGINES",
+    "SchemaOracle",
+    "Violation",
+    "field_name",
+    "json_path",
+    "make_violation",
+    "rule_path",
+]
 
 
 def _strings_only(check: Callable[[str], bool]) -> Callable[[Any], bool]:
@@ -100,19 +121,7 @@ def additionalProperties(
 def multipleOf(
     validator: Any, divisor: Any, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
-    if not validator.is_type(instance, "number"):
-        return
-    if isinstance(instance, float) and not math.isfinite(instance):
-        failed = True  # NaN and infinities are multiples of nothing
-    elif isinstance(divisor, float):
-        try:  # jsonschema's float arithmetic, so that verdicts stay the same ...
-            quotient = instance / divisor
-            failed = int(quotient) != quotient
-        except OverflowError:  # ... but exact where a huge integer overflows a float
-            failed = Fraction(instance) % Fraction(divisor) != 0
-    else:
-        failed = instance % divisor != 0
-    if failed:
+    if validator.is_type(instance, "number") and not_multiple(instance, divisor):
         yield ValidationError(f"{instance!r} is not a multiple of {divisor!r}")
 
 
@@ -196,33 +205,50 @@ def _json_kind(value: Any) -> str:
     return kind or f"a Python {type(value).__name__} (not a JSON value)"
 
 
-#: keyword -> (error, field) -> the message after the field name.
-_MESSAGES: dict[str, Any] = {
-    "type": lambda e: f"must be {_type_phrase(e.validator_value)}, not {_json_kind(e.instance)}",
-    "const": lambda e: f"must be {e.validator_value!r}",
-    "enum": lambda e: "must be one of: " + ", ".join(str(v) for v in e.validator_value),
-    "pattern": lambda e: f"must match pattern {e.validator_value}",
-    "format": lambda e: f"must be a valid {e.validator_value}",
-    "minimum": lambda e: f"must be at least {e.validator_value}",
-    "maximum": lambda e: f"must be at most {e.validator_value}",
-    "exclusiveMinimum": lambda e: f"must be greater than {e.validator_value}",
-    "exclusiveMaximum": lambda e: f"must be less than {e.validator_value}",
-    "multipleOf": lambda e: f"must be a multiple of {e.validator_value}",
-    "minLength": lambda e: f"must be at least {_plural(e.validator_value, 'character')} long",
-    "maxLength": lambda e: f"must be at most {_plural(e.validator_value, 'character')} long",
-    "minItems": lambda e: f"must have at least {_plural(e.validator_value, 'item')}",
-    "maxItems": lambda e: f"must have at most {_plural(e.validator_value, 'item')}",
-    "uniqueItems": lambda e: "must not hold the same item twice",
+#: keyword -> (keyword value, instance) -> the message after the field name.
+_MESSAGES: dict[str, Callable[[Any, Any], str]] = {
+    "type": lambda value, instance: f"must be {_type_phrase(value)}, not {_json_kind(instance)}",
+    "const": lambda value, _: f"must be {value!r}",
+    "enum": lambda value, _: "must be one of: " + ", ".join(str(v) for v in value),
+    "pattern": lambda value, _: f"must match pattern {value}",
+    "format": lambda value, _: f"must be a valid {value}",
+    "minimum": lambda value, _: f"must be at least {value}",
+    "maximum": lambda value, _: f"must be at most {value}",
+    "exclusiveMinimum": lambda value, _: f"must be greater than {value}",
+    "exclusiveMaximum": lambda value, _: f"must be less than {value}",
+    "multipleOf": lambda value, _: f"must be a multiple of {value}",
+    "minLength": lambda value, _: f"must be at least {_plural(value, 'character')} long",
+    "maxLength": lambda value, _: f"must be at most {_plural(value, 'character')} long",
+    "minItems": lambda value, _: f"must have at least {_plural(value, 'item')}",
+    "maxItems": lambda value, _: f"must have at most {_plural(value, 'item')}",
+    "uniqueItems": lambda value, _: "must not hold the same item twice",
 }
 
 _DATE_TIME_HINT = " (RFC 3339, e.g. 2025-09-05T12:30:00Z)"
 
 
-def _violation(error: ValidationError) -> Violation:
-    keyword = str(error.validator)
-    path = list(error.absolute_path)
+def make_violation(
+    keyword: str,
+    path: Any,
+    value: Any,
+    instance: Any,
+    schema: Any,
+    name: Any = None,
+    default: Callable[[], str] = str,
+) -> Violation:
+    """The :class:`Violation` for one failed keyword, whichever engine found it.
+
+    Args:
+        keyword: the keyword that failed (``"None"`` for a false schema).
+        path: where it failed, as keys and indices (the object, for ``required`` and
+            ``additionalProperties``).
+        value: the keyword's value in the schema.
+        instance: the value at *path*.
+        schema: the schema object holding the keyword (its ``x-messages`` are used).
+        name: the property a ``required`` or ``additionalProperties`` failure names.
+        default: jsonschema's own message, asked for when the contract has none.
+    """
     where = rule_path(path)
-    name = getattr(error, "backbeat_name", None)
     if keyword == "required" and name is not None:
         child = [*path, name]
         return Violation(
@@ -237,13 +263,37 @@ def _violation(error: ValidationError) -> Violation:
             f"{where or 'root'}.additionalProperties",
             f"unknown field {field_name(child)} is not allowed",
         )
-    custom = error.schema.get("x-messages", {}) if isinstance(error.schema, Mapping) else {}
+    custom = schema.get("x-messages", {}) if isinstance(schema, Mapping) else {}
     text = custom.get(keyword) or (
-        _MESSAGES[keyword](error) if keyword in _MESSAGES else error.message
+        _MESSAGES[keyword](value, instance) if keyword in _MESSAGES else default()
     )
-    if keyword == "format" and error.validator_value == "date-time" and keyword not in custom:
+    if keyword == "format" and value == "date-time" and keyword not in custom:
         text += _DATE_TIME_HINT
     return Violation(json_path(path), f"{where or 'root'}.{keyword}", f"{field_name(path)} {text}")
+
+
+def _from_error(error: ValidationError) -> Violation:
+    return make_violation(
+        str(error.validator),
+        list(error.absolute_path),
+        error.validator_value,
+        error.instance,
+        error.schema,
+        getattr(error, "backbeat_name", None),
+        lambda: error.message,
+    )
+
+
+def _from_failure(failure: Failure) -> Violation:
+    return make_violation(
+        failure.keyword,
+        failure.location,
+        failure.value,
+        failure.instance,
+        failure.schema,
+        failure.name,
+        failure.reference_text,
+    )
 
 
 class _HugeInt(int):
@@ -266,19 +316,51 @@ def _printable(value: Any) -> Any:
     return value
 
 
+#: Every keyword the reference engine asserts: the compiler must cover each one a schema uses.
+_ASSERTED = frozenset(_Validator.VALIDATORS)
+
+ENGINES = ("auto", "compiled", "jsonschema")
+
+
 class SchemaOracle:
     """Validate instances against one schema with the contract's semantics.
 
     Args:
         schema: a draft 2020-12 schema (a dict, or a boolean schema).
+        engine: ``"auto"`` (the compiled engine when the schema compiles, else jsonschema),
+            ``"compiled"`` (raise :class:`~backbeat_fuzz.errors.UnsupportedSchemaError` when it
+            does not) or ``"jsonschema"`` (the reference engine).
+
+    Attributes:
+        engine: the engine that judges, ``"compiled"`` or ``"jsonschema"``.
     """
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, *, engine: str = "auto") -> None:
+        if engine not in ENGINES:
+            raise UsageError(f"engine={engine!r} is unknown; use one of {', '.join(ENGINES)}")
         self.schema = schema
-        self._validator = _Validator(schema, format_checker=_FORMAT_CHECKER)
+        self._reference: Any = None
+        self._compiled: CompiledSchema | None = None
+        if engine != "jsonschema":
+            try:
+                self._compiled = compile_schema(schema, _ASSERTED)
+            except NotCompilable as exc:
+                if engine == "compiled":
+                    raise UnsupportedSchemaError(
+                        f"the schema cannot be compiled ({exc}); use engine='auto'"
+                    ) from None
+        self.engine = "jsonschema" if self._compiled is None else "compiled"
+
+    @property
+    def _validator(self) -> Any:
+        if self._reference is None:
+            self._reference = _Validator(self.schema, format_checker=_FORMAT_CHECKER)
+        return self._reference
 
     def is_valid(self, instance: Any) -> bool:
         """Return whether *instance* is valid (stops at the first error)."""
+        if self._compiled is not None:
+            return self._compiled.is_valid(instance)
         try:
             return self._validator.is_valid(instance)
         except ValueError:  # an error message quoting an integer too long to print
@@ -286,8 +368,17 @@ class SchemaOracle:
 
     def violations(self, instance: Any) -> list[Violation]:
         """Every violation in *instance*, in document order (empty when valid)."""
+        if self._compiled is None:
+            return self._reference_violations(instance)
+        failures = self._compiled.failures(instance)
+        if any(f.keyword in REPR_KEYWORDS for f in failures) and has_huge_int(instance):
+            # jsonschema shows every integer as _HugeInt once one was too long to print
+            return self._reference_violations(instance)
+        return [_from_failure(f) for f in failures]
+
+    def _reference_violations(self, instance: Any) -> list[Violation]:
         try:
             errors = list(self._validator.iter_errors(instance))
         except ValueError:  # an error message quoting an integer too long to print
             errors = list(self._validator.iter_errors(_printable(instance)))
-        return [_violation(e) for e in sorted(errors, key=lambda e: e.path)]
+        return [_from_error(e) for e in sorted(errors, key=lambda e: e.path)]
