@@ -159,6 +159,12 @@ class _Source:
     def __repr__(self) -> str:
         return f"<{self.plan.kind.name}: {len(self.ops)} mutation operators>"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis pretty-prints a dataclass field by field, ignoring __repr__: the whole plan
+        # (over 30 kB) each time a draw raises, with a HypothesisWarning that fails a test run
+        # under filterwarnings=error. The pretty-printing protocol makes it use the short form.
+        printer.text(repr(self))
+
 
 @st.composite
 def _mutants(draw: st.DrawFn, source: _Source) -> Mutant:
