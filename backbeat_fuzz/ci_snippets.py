@@ -1,9 +1,15 @@
-"""CI snippets: the seed README's CI integration examples, re-done for ``backbeat-validate``.
+"""CI snippets: jobs that run ``backbeat-validate`` on messages and ``backbeat-fuzz`` on a consumer.
 
 Each snippet is a template kept here as data and one small function that renders it; the
 :data:`SNIPPETS` table maps the file name it is written to onto that function. Add a snippet
-(a nightly fuzz job, say) by adding a template, a function and a row. Run it as
+by adding a template, a function and a row. Placeholders are ``{{name}}`` (no spaces), so
+GitHub's own ``${{ expression }}`` syntax passes through untouched. Run it as
 ``python -m backbeat_fuzz.ci_snippets OUTDIR`` (``make examples``); exit 0 written, 2 usage.
+
+The fuzz snippets run a nightly, time-capped campaign that keeps the Hypothesis example
+database (``.backbeat-fuzz/examples``, the CLI's default ``--database``) and the corpus
+(``corpus``, its default ``--corpus``) in the CI cache between nights, publish the JUnit and
+SARIF reports, upload the night's new corpus entries, and replay the corpus on every push.
 """
 
 from __future__ import annotations
@@ -30,11 +36,16 @@ class SnippetOptions:
         messages: the folder of message files to validate, relative to the repository root.
         package: what ``pip install`` installs (a name, a version spec, a path or a VCS URL).
         python: the Python version CI sets up.
+        target: the consumer the fuzz jobs test (any ``--target`` form).
+        max_examples: the nightly campaign's ``--max-examples`` (examples per kind and
+            direction); ``--duration 1800`` caps the night whatever this is.
     """
 
     messages: str = "messages"
     package: str = "backbeat-fuzz"
     python: str = "3.11"
+    target: str = "mysvc.handler"
+    max_examples: int = 2000
 
 
 GITHUB_ACTIONS = """\
@@ -85,6 +96,166 @@ validate-backbeat:
 """
 
 
+GITHUB_FUZZ = """\
+# Fuzz a BACKBEAT consumer every night (and on demand from the Actions tab); replay the known
+# findings on every push. Save as .github/workflows/backbeat-fuzz.yml and set TARGET to your
+# consumer (installed, or importable from the repository root). Night by night the Hypothesis
+# example database and the corpus are kept in the Actions cache, so every night starts from
+# what earlier nights found. Commit the entries of the "new-corpus" artifact to keep them.
+name: Fuzz the BACKBEAT consumer
+
+on:
+  schedule:
+    - cron: "17 3 * * *"  # every night at 03:17 UTC
+  workflow_dispatch:
+  push:
+
+env:
+  TARGET: "{{target}}"
+
+permissions:
+  contents: read
+
+jobs:
+  fuzz-backbeat:
+    if: github.event_name != 'push'
+    runs-on: ubuntu-latest
+    timeout-minutes: 45  # --duration stops new messages after 30 minutes; shrinking may add some
+    permissions:
+      contents: read
+      checks: write  # the JUnit report as a check
+      security-events: write  # the SARIF report in code scanning
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "{{python}}"
+      - name: Install backbeat-fuzz
+        run: python -m pip install "{{package}}"
+      - name: Restore the example database and corpus
+        uses: actions/cache/restore@v4
+        with:
+          path: |
+            .backbeat-fuzz/examples
+            corpus
+          key: backbeat-fuzz-${{ github.run_id }}
+          restore-keys: |
+            backbeat-fuzz-
+      - name: Mark the start of the night
+        run: mkdir -p reports/new-corpus && touch reports/.started
+      - name: Fuzz for at most 30 minutes
+        run: >-
+          backbeat-fuzz --target "$TARGET" --max-examples {{max_examples}} --duration 1800
+          --junit-xml reports/backbeat-fuzz.xml --report-json reports/backbeat-fuzz.json
+          --sarif reports/backbeat-fuzz.sarif
+      - name: Collect the corpus entries written tonight
+        if: always()
+        run: >-
+          if [ -d corpus ]; then
+          find corpus -type f -newer reports/.started
+          -exec cp --parents {} reports/new-corpus/ \\; ;
+          fi
+      - name: Save the example database and corpus
+        if: always()
+        uses: actions/cache/save@v4
+        with:
+          path: |
+            .backbeat-fuzz/examples
+            corpus
+          key: backbeat-fuzz-${{ github.run_id }}
+      - name: Upload the reports and new corpus entries
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: backbeat-fuzz
+          path: reports/
+          if-no-files-found: ignore
+      - name: Publish the JUnit report
+        if: always()
+        uses: mikepenz/action-junit-report@v5
+        with:
+          report_paths: reports/backbeat-fuzz.xml
+          check_name: backbeat-fuzz
+      - name: Upload the SARIF report to code scanning
+        if: always() && hashFiles('reports/backbeat-fuzz.sarif') != ''
+        uses: github/codeql-action/upload-sarif@v4
+        with:
+          sarif_file: reports/backbeat-fuzz.sarif
+          category: backbeat-fuzz
+
+  replay-backbeat:
+    if: github.event_name == 'push'
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "{{python}}"
+      - name: Install backbeat-fuzz
+        run: python -m pip install "{{package}}"
+      - name: Replay the committed corpus
+        run: backbeat-fuzz replay --target "$TARGET"
+"""
+
+GITLAB_FUZZ = """\
+# Fuzz a BACKBEAT consumer every night and replay the known findings in every push pipeline.
+# Add these jobs to .gitlab-ci.yml, set TARGET to your consumer (installed, or importable from
+# the repository root), and create a nightly schedule under Build > Pipeline schedules (e.g.
+# cron "17 3 * * *"); "Run pipeline" starts a campaign by hand. The Hypothesis example
+# database and the corpus are kept in the CI cache between nights. Commit the entries of the
+# reports/new-corpus artifact to keep them.
+fuzz-backbeat:
+  stage: test
+  image: python:{{python}}-slim
+  timeout: 45 minutes  # --duration stops new messages after 30 minutes; shrinking may add some
+  variables:
+    TARGET: "{{target}}"
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+    - if: $CI_PIPELINE_SOURCE == "web"
+  cache:
+    key: backbeat-fuzz
+    paths:
+      - .backbeat-fuzz/examples
+      - corpus
+    when: always
+  script:
+    - python -m pip install "{{package}}"
+    - mkdir -p reports/new-corpus && touch reports/.started
+    - >-
+      backbeat-fuzz --target "$TARGET" --max-examples {{max_examples}} --duration 1800
+      --junit-xml reports/backbeat-fuzz.xml --report-json reports/backbeat-fuzz.json
+      --sarif reports/backbeat-fuzz.sarif
+  after_script:
+    - >-
+      if [ -d corpus ]; then
+      find corpus -type f -newer reports/.started
+      -exec cp --parents {} reports/new-corpus/ \\; ;
+      fi
+  artifacts:
+    when: always
+    expire_in: 30 days
+    paths:
+      - reports/
+    reports:
+      junit: reports/backbeat-fuzz.xml
+
+replay-backbeat:
+  stage: test
+  image: python:{{python}}-slim
+  timeout: 15 minutes
+  variables:
+    TARGET: "{{target}}"
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "push"
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  script:
+    - python -m pip install "{{package}}"
+    - backbeat-fuzz replay --target "$TARGET"
+"""
+
+
 def render(template: str, options: SnippetOptions) -> str:
     """Fill the ``{{name}}`` placeholders of *template* from *options*.
 
@@ -116,11 +287,23 @@ def makefile(options: SnippetOptions) -> str:
     return render(MAKEFILE, options)
 
 
+def github_fuzz(options: SnippetOptions) -> str:
+    """A GitHub Actions workflow: a nightly fuzz campaign and a corpus replay on every push."""
+    return render(GITHUB_FUZZ, options)
+
+
+def gitlab_fuzz(options: SnippetOptions) -> str:
+    """GitLab CI jobs: a scheduled fuzz campaign and a corpus replay in push pipelines."""
+    return render(GITLAB_FUZZ, options)
+
+
 #: File name -> the function that renders it.
 SNIPPETS: dict[str, Callable[[SnippetOptions], str]] = {
     "github-actions.yml": github_actions,
     "gitlab-ci.yml": gitlab_ci,
     "Makefile.backbeat": makefile,
+    "github-actions-fuzz.yml": github_fuzz,
+    "gitlab-ci-fuzz.yml": gitlab_fuzz,
 }
 
 
@@ -144,12 +327,17 @@ def write_snippets(outdir: str | Path, options: SnippetOptions | None = None) ->
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.option("--messages", default="messages", show_default=True, help="Folder to validate.")
 @click.option("--package", default="backbeat-fuzz", show_default=True, help="What pip installs.")
-def main(outdir: Path, messages: str, package: str) -> None:
-    """Write CI snippets (GitHub Actions, GitLab CI, Makefile) that run backbeat-validate."""
+@click.option(
+    "--target", default="mysvc.handler", show_default=True, help="The consumer the fuzz jobs test."
+)
+def main(outdir: Path, messages: str, package: str, target: str) -> None:
+    """Write CI snippets (GitHub Actions, GitLab CI, Makefile): validate messages with
+    backbeat-validate, fuzz a consumer nightly and replay its corpus with backbeat-fuzz."""
     if outdir.exists() and not outdir.is_dir():
         raise click.UsageError(f"OUTDIR {str(outdir)!r} is a file; give a folder to write into")
     try:
-        written = write_snippets(outdir, SnippetOptions(messages=messages, package=package))
+        options = SnippetOptions(messages=messages, package=package, target=target)
+        written = write_snippets(outdir, options)
     except OSError as exc:
         raise click.UsageError(f"cannot write into {str(outdir)!r}: {exc.strerror}") from None
     for path in written:
