@@ -91,8 +91,47 @@ def _bad_key(key: Any, path: tuple[str | int, ...]) -> Violation | None:
     return None
 
 
+def _scalar_is_json(value: Any) -> bool:
+    """Whether a scalar (or a value of a type JSON has no name for) breaks no JSON text rule."""
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or not _SURROGATE.search(value)
+    if kind is int:
+        return value.bit_length() < 1024 or not _overflows(value)
+    if kind is float:
+        return math.isfinite(value)
+    return kind is bool or value is None or _not_json(value, ()) is None
+
+
+def _all_json(message: Any) -> bool:
+    """Whether *message* holds nothing a strict JSON text cannot (the fast common case)."""
+    stack = [message]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if any(_bad_key(key, ()) is not None for key in value if not _plain(key)):
+                return False
+            items: Any = value.values()
+        elif isinstance(value, list):
+            items = value
+        else:
+            items = (value,)
+        for item in items:
+            if isinstance(item, dict | list):
+                stack.append(item)
+            elif not _scalar_is_json(item):
+                return False
+    return True
+
+
+def _plain(key: Any) -> bool:
+    return type(key) is str and key.isascii()
+
+
 def _non_json_values(message: Any) -> list[Violation]:
     """What no strict JSON text can hold but a Python object can, in document order."""
+    if _all_json(message):
+        return []
     found: list[Violation] = []
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(message, ())]
     while stack:
@@ -123,13 +162,16 @@ class MessageValidator:
     def __init__(self, schemas_dir: str | Path | None = None) -> None:
         self.contract: Contract = load_contract(schemas_dir)
         self._oracles = {k.name: SchemaOracle(k.schema) for k in self.contract}
+        self._types: dict[Any, MessageKind] = {}
+        for k in self.contract:  # the first kind of a type, as Contract.by_type finds it
+            self._types.setdefault(k.message_type, k)
 
     def _kind_of(self, message: Any) -> MessageKind | ValidationResult:
         if not isinstance(message, dict):
             return _invalid(None, Violation("$", "root.type", "message must be a JSON object"))
         if "type" not in message:
             return _invalid(None, Violation("$.type", "required.type", "type field is required"))
-        kind = self.contract.by_type(message["type"]) if isinstance(message["type"], str) else None
+        kind = self._types.get(message["type"]) if isinstance(message["type"], str) else None
         if kind is None:
             known = ", ".join(self.contract.message_types)
             return _invalid(
@@ -156,11 +198,15 @@ class MessageValidator:
         not_json = _non_json_values(message)
         if not_json:  # the verdict its JSON text would get: only the text rules
             return _invalid(told.message_type if told else None, *not_json)
+        return self._judge(message, told)
+
+    def _judge(self, message: Any, told: MessageKind | None) -> ValidationResult:
+        """Validate a message that holds only what JSON text can (schema, then rules)."""
         found = told or self._kind_of(message)
         if isinstance(found, ValidationResult):
             return found
         errors = self._oracles[found.name].violations(message)
-        if isinstance(message, dict):
+        if found.rules and isinstance(message, dict):
             errors += [
                 Violation("$", rule.rule, rule.explain(message))
                 for rule in found.rules
@@ -177,7 +223,9 @@ class MessageValidator:
         except JsonTextError as exc:
             message_type = self.contract.kind(kind).message_type if kind else None
             return _invalid(message_type, Violation("$", exc.rule, str(exc)))
-        return self.validate_message(message, kind=kind)
+        # parse() lets no NaN, infinity, huge number or lone surrogate through: no need to look
+        told = self.contract.kind(kind) if kind is not None else None
+        return self._judge(message, told)
 
     def validate_file(self, path: str | Path, *, kind: str | None = None) -> ValidationResult:
         """Read and validate one message file (raises :class:`OSError` if it cannot be read)."""

@@ -53,10 +53,16 @@ def _walk(folder: str) -> Iterator[str]:
             yield entry.path
 
 
+def _path_order(path: str) -> list[str]:
+    """The order of ``Path(path)`` among paths below one folder (part by part, case-folded
+    where the system folds case), without making the Path."""
+    return os.path.normcase(path).split(os.sep)
+
+
 def _dir_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise _fail(f"--dir {str(folder)!r} is not a folder; give a folder of message files")
-    files = sorted(Path(p) for p in _walk(str(folder)))
+    files = [Path(p) for p in sorted(_walk(str(folder)), key=_path_order)]
     if not files:
         raise _fail(
             f"--dir {str(folder)!r} holds no .json, .jsonl or .ndjson file "
@@ -112,12 +118,17 @@ def _validate_all(
     validator: MessageValidator,
     message: str | None,
     paths: list[Path],
+    walked: list[Path],
     kind: str | None,
 ) -> list[ValidationResult]:
+    """Validate the --message, then each --file, then the files found below each --dir (which
+    the walk has already seen to be files)."""
     results = [] if message is None else [_validate_message(validator, message, kind)]
     for path in paths:
         if not path.is_file():
             raise _fail(f"--file {str(path)!r} does not exist or is not a file; check the path")
+        results.extend(_validate_path(validator, path, kind))
+    for path in walked:
         results.extend(_validate_path(validator, path, kind))
     return results
 
@@ -179,8 +190,8 @@ def main(
         validator = MessageValidator(schemas_dir)
         if kind is not None:
             validator.contract.kind(kind)
-        paths = [*files, *(p for d in dirs for p in _dir_files(d))]
-        results = _validate_all(validator, message, paths, kind)
+        walked = [p for d in dirs for p in _dir_files(d)]
+        results = _validate_all(validator, message, list(files), walked, kind)
     except BackbeatFuzzError as exc:
         raise _fail(str(exc)) from None
     _report(results, as_json=as_json, quiet=quiet)
