@@ -398,5 +398,9 @@ def seed_command(
     click.echo(f"wrote {len(written)} files into {out}/ (valid/ and invalid/)")
 
 
+from .compat import compat  # noqa: E402  (registered here, defined in its own module)
+
+main.add_command(compat)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
