@@ -175,32 +175,46 @@ def _integer(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.S
     return ints
 
 
+def _float_bound(
+    node: Mapping[str, Any], inclusive: str, exclusive: str, tighter: Callable[..., Any]
+) -> tuple[Any, bool]:
+    """The binding bound of one side and whether it is exclusive (both keywords may be set)."""
+    if inclusive in node and exclusive in node:
+        bound = tighter(node[inclusive], node[exclusive])
+        return bound, bound == node[exclusive]
+    if exclusive in node:
+        return node[exclusive], True
+    return node.get(inclusive), False
+
+
 def _number(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
-    lo = node.get("minimum", node.get("exclusiveMinimum"))
-    hi = node.get("maximum", node.get("exclusiveMaximum"))
+    lo, exclude_lo = _float_bound(node, "minimum", "exclusiveMinimum", max)
+    hi, exclude_hi = _float_bound(node, "maximum", "exclusiveMaximum", min)
     floats = st.floats(
         min_value=lo,
         max_value=hi,
         allow_nan=False,
         allow_infinity=False,
-        exclude_min="exclusiveMinimum" in node and "minimum" not in node,
-        exclude_max="exclusiveMaximum" in node and "maximum" not in node,
+        exclude_min=exclude_lo,
+        exclude_max=exclude_hi,
     )
-    edges = [lo, hi] + [
-        math.nextafter(b, d) for b in (lo, hi) if b is not None for d in (-math.inf, math.inf)
-    ]
-    candidates = [e for e in edges if e is not None] + [
+    bounds = [b for b in (lo, hi) if b is not None]
+    edges = [math.nextafter(b, d) for b in bounds for d in (-math.inf, math.inf)]
+    candidates = [
+        *_both_forms(bounds),
+        *edges,
         0,
         1,
         -1,
         0.0,
         -0.0,
+        1.0,
         0.5,
         1e-300,
         1.7976931348623157e308,
     ]
     oracle = SchemaOracle(dict(node))
-    boundary = [v for v in dict.fromkeys(candidates) if oracle.is_valid(v)]
+    boundary = [v for v in _distinct(candidates) if oracle.is_valid(v)]
     ints = _integer(
         ValueBuilder(builder.options), {k: v for k, v in node.items() if k != "multipleOf"}, path
     )
@@ -211,6 +225,26 @@ def _number(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.Se
         step = node["multipleOf"]
         parts = [st.integers(-(10**6), 10**6).map(lambda k: k * step).filter(oracle.is_valid)]
     return st.one_of(parts)
+
+
+def _both_forms(numbers: list[Any]) -> list[Any]:
+    """Each number as written and as the other JSON form (``1`` and ``1.0``) where exact."""
+    out = []
+    for number in numbers:
+        out.append(number)
+        try:
+            other = float(number) if isinstance(number, int) else int(number)
+        except (OverflowError, ValueError):
+            continue
+        if other == number:
+            out.append(other)
+    return out
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    """*values* without repeats, where ``0``, ``0.0`` and ``-0.0`` are three different values
+    (``dict.fromkeys`` would keep only the first: they are equal and hash alike)."""
+    return list({(type(v), repr(v)): v for v in values}.values())
 
 
 def _string(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
