@@ -124,22 +124,27 @@ def _atom(body: str, i: int) -> tuple[str | None, int]:
     return (None if body[i] in _SPECIAL else body[i]), i + 1
 
 
-def _repeat(body: str, i: int) -> tuple[int, int, int]:
-    """``(low, high, next index)`` of the quantifier at *i* (``{1,1}`` when there is none)."""
+#: How far an open quantifier (``*``, ``+``, ``{n,}``) repeats in ordinary draws.
+_OPEN_REPEAT = 16
+
+
+def _repeat(body: str, i: int) -> tuple[int, int | None, int]:
+    """``(low, high, next index)`` of the quantifier at *i* (``{1,1}`` when there is none);
+    *high* is None for an open quantifier."""
     match = _QUANTIFIER.match(body, i)
     if not match:
         return 1, 1, i
     token = match[0]
     if token in ("*", "+", "?"):
-        low, high = {"*": (0, 16), "+": (1, 16), "?": (0, 1)}[token]
+        low, high = {"*": (0, None), "+": (1, None), "?": (0, 1)}[token]
     else:
         low = int(match[1])
-        high = low if match[2] is None else (int(match[3]) if match[3] else low + 16)
+        high = low if match[2] is None else (int(match[3]) if match[3] else None)
     return low, high, match.end()
 
 
-def _compiled_sequence(pattern: str) -> st.SearchStrategy[str] | None:
-    """A direct strategy for ``^(atom quantifier?)*$`` patterns; None for anything richer."""
+def _sequence_parts(pattern: str) -> list[tuple[str, int, int | None]] | None:
+    """``(characters, low, high)`` per atom of a ``^(atom quantifier?)*$`` pattern, or None."""
     if not (pattern.startswith("^") and pattern.endswith("$")) or pattern.endswith("\\$"):
         return None
     body, parts, i = pattern[1:-1], [], 0
@@ -148,8 +153,40 @@ def _compiled_sequence(pattern: str) -> st.SearchStrategy[str] | None:
         if chars is None:
             return None
         low, high, i = _repeat(body, i)
-        parts.append(st.text(st.sampled_from(chars), min_size=low, max_size=high))
-    return st.tuples(*parts).map("".join)
+        parts.append((chars, low, high))
+    return parts
+
+
+def _longest(parts: list[tuple[str, int, int | None]], size: int) -> st.SearchStrategy[str] | None:
+    """Strings of exactly *size* characters: every atom at its least but the first open one,
+    which takes up the rest (where a column sized too small breaks). None when no atom is open
+    or *size* is out of reach."""
+    open_at = next((i for i, (_, _, high) in enumerate(parts) if high is None), None)
+    rest = size - sum(low for i, (_, low, _) in enumerate(parts) if i != open_at)
+    if open_at is None or rest < parts[open_at][1]:
+        return None
+    lengths = [rest if i == open_at else low for i, (_, low, _) in enumerate(parts)]
+    texts = [
+        st.text(st.sampled_from(chars), min_size=n, max_size=n)
+        for (chars, _, _), n in zip(parts, lengths, strict=True)
+    ]
+    return st.tuples(*texts).map("".join)
+
+
+def _compiled_sequence(pattern: str, max_size: int | None) -> st.SearchStrategy[str] | None:
+    """A direct strategy for ``^(atom quantifier?)*$`` patterns; None for anything richer."""
+    parts = _sequence_parts(pattern)
+    if parts is None:
+        return None
+    texts = [
+        st.text(st.sampled_from(chars), min_size=low, max_size=low + _OPEN_REPEAT)
+        if high is None
+        else st.text(st.sampled_from(chars), min_size=low, max_size=high)
+        for chars, low, high in parts
+    ]
+    ordinary = st.tuples(*texts).map("".join)
+    longest = None if max_size is None else _longest(parts, max_size)
+    return ordinary if longest is None else st.one_of(ordinary, longest)
 
 
 def _python_pattern(pattern: str) -> re.Pattern[str]:
@@ -163,16 +200,18 @@ def _python_pattern(pattern: str) -> re.Pattern[str]:
         ) from None
 
 
-def pattern_strings(pattern: str) -> st.SearchStrategy[str]:
+def pattern_strings(pattern: str, max_size: int | None = None) -> st.SearchStrategy[str]:
     """Strings that match *pattern* under ECMA-262 semantics.
 
     Anchored sequences of literals and bracket classes with quantifiers (the shape of most
-    contract patterns) are built directly, one string draw per atom; anything richer goes through
-    :func:`hypothesis.strategies.from_regex` in ASCII mode (so ``\\d`` is ``[0-9]``). Either way a
-    string is kept only if ECMA-262 agrees. Shrinks towards the first character of each class.
+    contract patterns) are built directly, one string draw per atom, and with *max_size* (the
+    field's ``maxLength``) also reach exactly that length when an open quantifier allows it;
+    anything richer goes through :func:`hypothesis.strategies.from_regex` in ASCII mode (so
+    ``\\d`` is ``[0-9]``). Either way a string is kept only if ECMA-262 agrees. Shrinks towards
+    the first character of each class.
     """
     ecma.compile_pattern(pattern)
-    direct = _compiled_sequence(pattern)
+    direct = _compiled_sequence(pattern, max_size)
     if direct is None:
         anchored = pattern.startswith("^") and pattern.endswith("$")
         direct = st.from_regex(_python_pattern(pattern), fullmatch=anchored)

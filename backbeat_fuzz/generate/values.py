@@ -252,7 +252,7 @@ def _string(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.Se
     if "format" in node:
         base = FORMAT_STRATEGIES[node["format"]]()
     elif "pattern" in node:
-        base = pattern_strings(node["pattern"])
+        base = pattern_strings(node["pattern"], hi)
     else:
         return free_text(lo, hi)
     if "format" in node and "pattern" in node:
