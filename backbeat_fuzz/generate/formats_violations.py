@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["FORMAT_VIOLATIONS"]
+__all__ = ["FORMAT_VIOLATIONS", "LENGTHENERS"]
 
 _OFFSET = re.compile(r"([Zz]|[+-]\d\d:\d\d)$")
+_FRACTION = re.compile(r"\.[0-9]+$")
 Pairs = list[tuple[str, str]]
 
 
@@ -122,4 +123,23 @@ FORMAT_VIOLATIONS: dict[str, Callable[[str], Pairs]] = {
     "time": time,
     "uuid": uuid,
     "email": email,
+}
+
+
+def _longer_fraction(value: str, size: int) -> str | None:
+    """A date-time or time *size* characters long or longer, still valid: RFC 3339 allows a
+    fraction of seconds of any length (None for a value that does not end in an offset)."""
+    stamp, offset = _split_offset(value)
+    if not offset:
+        return None
+    dot = "" if _FRACTION.search(stamp) else "."
+    digits = max(size - len(stamp) - len(offset) - len(dot), 1)
+    return f"{stamp}{dot}{'0' * digits}{offset}"
+
+
+#: format -> a valid value of that format grown to at least a length (for ``maxLength``
+#: mutants that break the length alone).
+LENGTHENERS: dict[str, Callable[[str, int], str | None]] = {
+    "date-time": _longer_fraction,
+    "time": _longer_fraction,
 }

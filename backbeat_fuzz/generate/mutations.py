@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..jsontext import JSON_RULES
-from .formats_violations import FORMAT_VIOLATIONS
+from .formats_violations import FORMAT_VIOLATIONS, LENGTHENERS
 from .values import Path
 
 __all__ = ["FAMILIES", "VIOLATORS", "Context", "Edit", "MutationOp", "rule_location"]
@@ -358,18 +358,20 @@ def violate_maxLength(node: Mapping[str, Any], path: Path, ctx: Context) -> Iter
     if "maxLength" not in node:
         return
     size = node["maxLength"]
+    grow = LENGTHENERS.get(node.get("format", ""))
 
     def edits(value: Any, message: Any, p: Path = path) -> list[Edit]:
         if not isinstance(value, str):
             return []
         padded = (value or "a") * (size // max(len(value), 1) + 1)
-        return _sets(
-            p,
-            [
-                ("one character too long", padded[: size + 1]),
-                ("one astral character too long", (value + "😀" * (size + 1))[: size + 1]),
-            ],
-        )
+        pairs = [
+            ("one character too long", padded[: size + 1]),
+            ("one astral character too long", (value + "😀" * (size + 1))[: size + 1]),
+        ]
+        grown = grow(value, size + 1) if grow else None
+        if grown is not None:
+            pairs.append(("a fraction of seconds long enough to be too long", grown))
+        return _sets(p, pairs)
 
     yield _op(
         f"{rule_location(path)}.maxLength",
