@@ -101,10 +101,14 @@ def _rule_edits(rule: CrossFieldRule) -> MutationOp:
             target_left, target_right = (
                 (_step(right, 1), _step(left, -1)) if rule.op == "==" else (right, left)
             )
-        return [
+        swapped = {**message, rule.left: right, rule.right: left}
+        edits = [
             Edit(f"{rule.left} set just past {rule.right}", "set", (rule.left,), target_left),
             Edit(f"{rule.right} set just past {rule.left}", "set", (rule.right,), target_right),
         ]
+        if not rule.holds(swapped):  # both fields at their bounds: one step breaks a bound too
+            edits.append(Edit(f"{rule.left} and {rule.right} swapped", "root", (), swapped))
+        return edits
 
     return MutationOp(
         rule.rule,
