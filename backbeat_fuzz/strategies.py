@@ -88,13 +88,10 @@ def _reachable(op: MutationOp, input_mode: str) -> bool:
 
 
 def _matches(rule: str, family: str, pattern: str) -> bool:
-    return (
-        pattern in (rule, family)
-        or fnmatch.fnmatchcase(rule, pattern)
-        or rule.startswith(pattern + ".")
-        or rule.startswith(pattern + "[]")
-        or (rule.startswith("required.") and rule[len("required.") :] == pattern)
-    )
+    if pattern in (rule, family) or fnmatch.fnmatchcase(rule, pattern):
+        return True
+    location = rule.removeprefix("required.")  # a field's rules include those of its fields
+    return location == pattern or location.startswith((pattern + ".", pattern + "[]"))
 
 
 def select_rules(
@@ -102,7 +99,8 @@ def select_rules(
 ) -> list[str]:
     """The rule names of *kind* that *patterns* select (all when None).
 
-    A pattern is a rule (``hlc.pattern``), a field (``deadline_at``: all its rules), a family
+    A pattern is a rule (``hlc.pattern``; ``required.issues`` is that rule alone, not the
+    ``required.issues[].code`` below it), a field (``deadline_at``: all its rules), a family
     (``formats``, see :data:`FAMILIES`) or a glob (``*.minimum``, ``json.*``).
 
     Raises:
@@ -111,10 +109,13 @@ def select_rules(
     catalogue = mutation_catalogue(kind, schemas_dir=schemas_dir)
     if not patterns:
         return [info.rule for info in catalogue]
+    names = {info.rule for info in catalogue}
     return [
         info.rule
         for info in catalogue
-        if any(_matches(info.rule, info.family, p) for p in patterns)
+        if any(
+            info.rule == p if p in names else _matches(info.rule, info.family, p) for p in patterns
+        )
     ]
 
 
