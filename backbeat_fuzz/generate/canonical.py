@@ -181,6 +181,8 @@ class _Canon:
             return {n: self.node(s, f"{where}/properties/{n}") for n, s in value.items()}
         if key in ("anyOf", "oneOf", "prefixItems"):
             return [self.node(s, f"{where}/{key}/{i}") for i, s in enumerate(value)]
+        if key == "items" and value is False:
+            return False  # a closed tuple: nothing past prefixItems
         if key == "items" or (key == "additionalProperties" and not isinstance(value, bool)):
             return self.node(value, f"{where}/{key}")
         if key == "format" and value not in _FORMATS():

@@ -423,6 +423,28 @@ def violate_maxItems(node: Mapping[str, Any], path: Path, ctx: Context) -> Itera
     )
 
 
+def violate_items(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterator[MutationOp]:
+    if node.get("items") is not False:
+        return
+    size = len(node.get("prefixItems", []))
+
+    def edits(value: Any, message: Any, p: Path = path) -> list[Edit]:
+        if not isinstance(value, list) or len(value) < size:
+            return []  # a shorter tuple: one more item is still within prefixItems
+        extra = value[-1] if value else 0
+        return _sets(
+            p, [("one item past the tuple", [*value, extra]), ("null past it", [*value, None])]
+        )
+
+    yield _op(
+        f"{rule_location(path)}.items",
+        "lengths",
+        f"{rule_location(path)} with an item past its {size} prefixItems",
+        path,
+        edits,
+    )
+
+
 def violate_uniqueItems(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterator[MutationOp]:
     if not node.get("uniqueItems"):
         return
@@ -587,6 +609,7 @@ VIOLATORS: dict[str, Callable[[Mapping[str, Any], Path, Context], Iterator[Mutat
     "maxLength": violate_maxLength,
     "minItems": violate_minItems,
     "maxItems": violate_maxItems,
+    "items": violate_items,
     "uniqueItems": violate_uniqueItems,
     "bounds": violate_bounds,
     "multipleOf": violate_multipleOf,

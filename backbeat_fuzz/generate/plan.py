@@ -68,8 +68,9 @@ def _walk(node: Mapping[str, Any], path: Path) -> Iterator[tuple[Path, Mapping[s
     yield path, node
     for name, child in node.get("properties", {}).items():
         yield from _walk(child, (*path, name))
-    if isinstance(node.get("items"), Mapping):
-        yield from _walk(node["items"], (*path, "[]"))
+    first = node.get("prefixItems", [])[:1] or [node.get("items")]  # "[]" is the first item
+    if isinstance(first[0], Mapping):
+        yield from _walk(first[0], (*path, "[]"))
 
 
 def _swap(message: dict[str, Any], rules: tuple[CrossFieldRule, ...]) -> dict[str, Any]:

@@ -271,11 +271,14 @@ def _array(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.Sea
         if hi is None
         else min(hi - len(prefix), max(lo, builder.options.max_array))
     )
-    item = builder.build(items_node, (*path, "[]"))
     unique = node.get("uniqueItems", False)
-    rest = st.lists(
-        item, min_size=lo, max_size=max(cap, lo), unique_by=_canonical if unique else None
-    )
+    if items_node is False:  # a closed tuple
+        rest: st.SearchStrategy[list[Any]] = st.just([])
+    else:
+        item = builder.build(items_node, (*path, "[]"))
+        rest = st.lists(
+            item, min_size=lo, max_size=max(cap, lo), unique_by=_canonical if unique else None
+        )
     if not prefix:
         return rest
     strategy = st.tuples(st.tuples(*prefix), rest).map(lambda pr: [*pr[0], *pr[1]])
