@@ -222,9 +222,18 @@ def _number(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.Se
     if boundary:
         parts.append(st.sampled_from(boundary))
     if "multipleOf" in node:
-        step = node["multipleOf"]
-        parts = [st.integers(-(10**6), 10**6).map(lambda k: k * step).filter(oracle.is_valid)]
+        parts = [_multiples(node["multipleOf"], lo, hi).filter(oracle.is_valid)]
     return st.one_of(parts)
+
+
+def _multiples(step: Any, lo: Any, hi: Any) -> st.SearchStrategy[Any]:
+    """``k * step`` for every k that may land within [lo, hi] (one more each side: the float
+    division may round; the caller's oracle filter drops what falls out or is no multiple)."""
+    k_lo = None if lo is None else math.floor(lo / step) - 1
+    k_hi = None if hi is None else math.ceil(hi / step) + 1
+    if k_lo is None and k_hi is None:
+        k_lo, k_hi = -(10**6), 10**6
+    return st.integers(k_lo, k_hi).map(lambda k: k * step)
 
 
 def _both_forms(numbers: list[Any]) -> list[Any]:
