@@ -239,9 +239,28 @@ def _times(draw: st.DrawFn) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}:{second:02d}{fraction}{offset}"
 
 
+#: Days consumers get wrong: leap days (2000 is one, 1900 is not), the ends of the range and of
+#: months, the Unix epoch and the last day a signed 32-bit time_t holds.
+_BOUNDARY_DAYS = tuple(
+    date.fromisoformat(d)
+    for d in (
+        "2024-02-29", "2000-02-29", "1900-02-28", "2023-12-31", "2025-01-31",
+        "1970-01-01", "2038-01-19", "0001-01-01", "9999-12-31",
+    )
+)  # fmt: skip
+
+
+def _days() -> st.SearchStrategy[date]:
+    """Any RFC 3339 full-date (years 1 to 9999), leaning on :data:`_BOUNDARY_DAYS`."""
+    return st.one_of(
+        st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+        st.sampled_from(_BOUNDARY_DAYS),
+    )
+
+
 @st.composite
 def _date_times(draw: st.DrawFn) -> str:
-    day = draw(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
+    day = draw(_days())
     separator = draw(st.sampled_from(["T", "t"]))
     return f"{day.isoformat()}{separator}{draw(_times())}"
 
@@ -255,7 +274,7 @@ _EMAIL = re.compile(r"[a-z0-9]{1,8}([._+-][a-z0-9]{1,8}){0,2}@[a-z0-9]{1,8}(\.[a
 #: Format -> strategy of valid strings; must cover every checker in :data:`..formats.FORMATS`.
 FORMAT_STRATEGIES: dict[str, Callable[[], st.SearchStrategy[str]]] = {
     "date-time": _date_times,
-    "date": lambda: st.dates(min_value=date(1, 1, 1)).map(date.isoformat),
+    "date": lambda: _days().map(date.isoformat),
     "time": _times,
     "uuid": _uuids,
     "email": lambda: st.from_regex(_EMAIL, fullmatch=True),
