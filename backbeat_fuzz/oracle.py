@@ -19,13 +19,11 @@ There are two engines with the same verdicts and violations: the schema compiled
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker, validators
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from . import ecma
 from ._compiled import (
@@ -39,6 +37,9 @@ from ._compiled import (
 )
 from .errors import UnsupportedSchemaError, UsageError
 from .formats import FORMATS
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 __all__ = [
     "ENGINES",
@@ -56,11 +57,6 @@ def _strings_only(check: Callable[[str], bool]) -> Callable[[Any], bool]:
     return lambda instance: not isinstance(instance, str) or check(instance)
 
 
-_FORMAT_CHECKER = FormatChecker(formats=())
-for _name, _check in FORMATS.items():
-    _FORMAT_CHECKER.checks(_name)(_strings_only(_check))
-
-
 @dataclass(frozen=True)
 class Violation:
     """One broken rule: where, which rule, and what a person should read."""
@@ -73,8 +69,13 @@ class Violation:
         return f"{self.path}: {self.message} [{self.rule}]"
 
 
-def _named(error: ValidationError, name: str) -> ValidationError:
-    error.backbeat_name = name  # type: ignore[attr-defined]
+def _error(message: str, name: str | None = None) -> ValidationError:
+    """A jsonschema error; *name* is the property a required/additionalProperties one names."""
+    from jsonschema.exceptions import ValidationError
+
+    error = ValidationError(message)
+    if name is not None:
+        error.backbeat_name = name  # type: ignore[attr-defined]
     return error
 
 
@@ -82,7 +83,7 @@ def pattern(
     validator: Any, patrn: str, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if validator.is_type(instance, "string") and not ecma.search(patrn, instance):
-        yield ValidationError(f"{instance!r} does not match {patrn!r}")
+        yield _error(f"{instance!r} does not match {patrn!r}")
 
 
 def patternProperties(
@@ -115,14 +116,14 @@ def additionalProperties(
         if validator.is_type(extra_schema, "object"):
             yield from validator.descend(instance[key], extra_schema, path=key)
         elif extra_schema is False:
-            yield _named(ValidationError(f"unknown field {key!r} is not allowed"), key)
+            yield _error(f"unknown field {key!r} is not allowed", key)
 
 
 def multipleOf(
     validator: Any, divisor: Any, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if validator.is_type(instance, "number") and not_multiple(instance, divisor):
-        yield ValidationError(f"{instance!r} is not a multiple of {divisor!r}")
+        yield _error(f"{instance!r} is not a multiple of {divisor!r}")
 
 
 def required(
@@ -132,19 +133,26 @@ def required(
         return
     for name in names:
         if name not in instance:
-            yield _named(ValidationError(f"{name!r} is a required property"), name)
+            yield _error(f"{name!r} is a required property", name)
 
 
-_Validator = validators.extend(
-    Draft202012Validator,
-    {
+@functools.cache
+def _reference() -> tuple[Any, Any]:
+    """jsonschema's validator class with our keywords, and our format checker: made on first
+    use, since importing jsonschema costs more than validating thousands of messages compiled."""
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+
+    format_checker = FormatChecker(formats=())
+    for name, check in FORMATS.items():
+        format_checker.checks(name)(_strings_only(check))
+    keywords = {
         "pattern": pattern,
         "patternProperties": patternProperties,
         "additionalProperties": additionalProperties,
         "required": required,
         "multipleOf": multipleOf,
-    },
-)
+    }
+    return validators.extend(Draft202012Validator, keywords), format_checker
 
 
 def rule_path(path: Any) -> str:
@@ -316,8 +324,48 @@ def _printable(value: Any) -> Any:
     return value
 
 
-#: Every keyword the reference engine asserts: the compiler must cover each one a schema uses.
-_ASSERTED = frozenset(_Validator.VALIDATORS)
+#: Every keyword the reference engine asserts (jsonschema's draft 2020-12 ``VALIDATORS``; a test
+#: keeps them equal): the compiler must cover each one a schema uses, and ignores the others.
+_ASSERTED = frozenset(
+    {
+        "$dynamicRef",
+        "$ref",
+        "additionalProperties",
+        "allOf",
+        "anyOf",
+        "const",
+        "contains",
+        "dependentRequired",
+        "dependentSchemas",
+        "enum",
+        "exclusiveMaximum",
+        "exclusiveMinimum",
+        "format",
+        "if",
+        "items",
+        "maxItems",
+        "maxLength",
+        "maxProperties",
+        "maximum",
+        "minItems",
+        "minLength",
+        "minProperties",
+        "minimum",
+        "multipleOf",
+        "not",
+        "oneOf",
+        "pattern",
+        "patternProperties",
+        "prefixItems",
+        "properties",
+        "propertyNames",
+        "required",
+        "type",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "uniqueItems",
+    }
+)
 
 ENGINES = ("auto", "compiled", "jsonschema")
 
@@ -354,7 +402,8 @@ class SchemaOracle:
     @property
     def _validator(self) -> Any:
         if self._reference is None:
-            self._reference = _Validator(self.schema, format_checker=_FORMAT_CHECKER)
+            validator_class, format_checker = _reference()
+            self._reference = validator_class(self.schema, format_checker=format_checker)
         return self._reference
 
     def is_valid(self, instance: Any) -> bool:

@@ -16,6 +16,7 @@ from _suite import DRAFT, SKIPS, SuiteTest
 from _suite import tests as suite_tests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from backbeat_fuzz import (
     MessageValidator,
@@ -360,6 +361,12 @@ def test_an_unknown_engine_is_a_usage_error() -> None:
         SchemaOracle({}, engine="fast")
 
 
+def test_the_asserted_keywords_are_jsonschemas() -> None:
+    validator_class, _ = oracle._reference()
+    assert frozenset(Draft202012Validator.VALIDATORS) == oracle._ASSERTED
+    assert frozenset(validator_class.VALIDATORS) == oracle._ASSERTED
+
+
 def test_every_keyword_the_reference_asserts_is_compiled_or_refused() -> None:
     compiled = set(_compiled.COMPILERS)
     assert compiled <= oracle._ASSERTED  # the table names real keywords only
@@ -470,7 +477,7 @@ def test_is_valid_builds_no_error_and_asks_no_jsonschema(
 ) -> None:
     fast = SchemaOracle(validator.contract.kind(kind).schema)
     monkeypatch.setattr(_compiled, "Failure", _explode)
-    monkeypatch.setattr(oracle, "_Validator", _explode)
+    monkeypatch.setattr(oracle, "_reference", _explode)
     assert fast.is_valid(readme_messages[kind])
     assert not fast.is_valid({**readme_messages[kind], "type": 5})
     assert fast.violations(readme_messages[kind]) == []
