@@ -7,6 +7,7 @@ folder or one Redis database serves every unit, every target and every worker.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from .errors import UsageError
 
-__all__ = ["KeyedDatabase", "open_database"]
+__all__ = ["KeyedDatabase", "check_writable_folder", "open_database"]
 
 
 class KeyedDatabase(ExampleDatabase):
@@ -60,11 +61,41 @@ def _redis(url: str) -> ExampleDatabase:
     return RedisExampleDatabase(client, key_prefix=b"backbeat-fuzz:")
 
 
+def check_writable_folder(path: str | Path, option: str, *, file: str | Path | None = None) -> None:
+    """Raise UsageError unless *path* is a folder, or can be made one, that this process can write.
+
+    Nothing is created: the nearest existing folder on the way to *path* is checked instead.
+    Used for the example database, the corpus and the reports' folders, so a campaign fails at
+    once rather than at its first finding or at its end.
+
+    Args:
+        path: the folder.
+        option: the option that named it (``--corpus``), for the message.
+        file: the file the option named, when *path* is that file's folder (for the message).
+    """
+    folder = Path(path)
+    shown = str(file if file is not None else folder)
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        if file is None and existing == folder:
+            raise UsageError(f"{option} {shown!r} is a file; give a folder path")
+        raise UsageError(
+            f"{option} {shown!r} is below the file {str(existing)!r}; give a path in a folder"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{option} {shown!r} cannot be written ({str(existing)!r} is read-only); "
+            "choose a writable folder"
+        )
+
+
 def open_database(spec: str | None) -> ExampleDatabase | None:
     """Open the database named by *spec*: a folder path, ``redis://HOST:PORT/N``, or ``none``.
 
     Raises:
-        UsageError: the folder is a file, or Redis cannot be reached.
+        UsageError: the folder is a file or cannot be written, or Redis cannot be reached.
     """
     if spec is None or spec.lower() in ("", "none", "off"):
         return None
@@ -73,4 +104,5 @@ def open_database(spec: str | None) -> ExampleDatabase | None:
     folder = Path(spec)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--database {spec!r} is a file; give a folder, a redis:// URL or 'none'")
+    check_writable_folder(folder, "--database")
     return DirectoryBasedExampleDatabase(str(folder))
