@@ -28,10 +28,10 @@ from . import __version__
 from .baseline import Baseline, load_baseline
 from .contract import load_contract
 from .corpus import Corpus, CorpusEntry, Expected
-from .database import KeyedDatabase, open_database
+from .database import KeyedDatabase, check_writable_folder, open_database
 from .errors import UsageError
 from .model import Mutant, Outcome, Verdict, canonical_text
-from .replay import judge, replay_entries
+from .replay import judge, replay_entry
 from .report import DIRECTIONS, CampaignReport, Finding
 from .strategies import check_rule_patterns, invalid_messages, mutation_catalogue, valid_messages
 from .targets import Response, Target, load_target
@@ -266,7 +266,8 @@ def _run_unit(run: _Run, unit: Unit, examples: int) -> None:
             warnings.simplefilter("ignore", HypothesisWarning)
             test()
     except Unsatisfiable:
-        run.skipped.append(f"{unit.key}: no example could be sent before the deadline")
+        why = "before the deadline" if run.past_deadline() else "(every draw was rejected)"
+        run.skipped.append(f"{unit.key}: no example could be sent {why}")
     except _Failure as failure:
         _collect(run, unit, [failure], first_seen)
     except BaseExceptionGroup as group:
@@ -307,14 +308,21 @@ def _delete_entry(message: Path) -> None:
     message.unlink(missing_ok=True)
 
 
-def _replay(run: _Run, kinds: list[str]) -> None:
-    """Send every corpus entry of *kinds* first: known bugs are checked before new ones."""
+def _replay(run: _Run, units: list[Unit]) -> None:
+    """Send the corpus entries of *units* first: known bugs are checked before new ones.
+
+    Only entries of the units this run fuzzes are sent, so ``--rule`` and ``--shard`` select
+    the corpus as they select the work (shards do not report each other's entries).
+    """
     if run.corpus is None or not run.config.replay_corpus:
         return
-    for result in replay_entries(run.target, run.corpus, kinds):
+    planned = {(u.kind, u.rule) for u in units}
+    for entry in run.corpus.entries():
+        if (entry.kind, entry.rule) not in planned:
+            continue
+        result = replay_entry(run.target, entry, run.corpus.path_for(entry))
         if result.still_fails and result.response is not None and result.outcome is not None:
-            entry = result.entry
-            note = f"from the corpus: {entry.note}".strip()
+            note = "from the corpus" + (f": {entry.note}" if entry.note else "")
             run.record(
                 entry.kind, entry.rule, result.outcome, entry.data, result.response.detail, note
             )
@@ -323,7 +331,7 @@ def _replay(run: _Run, kinds: list[str]) -> None:
 def plan_units(config: CampaignConfig, input_mode: str) -> tuple[list[Unit], list[str]]:
     """The units of *config* after kind, rule and shard selection, and notes on what is left out."""
     contract = load_contract(config.schemas_dir)
-    kinds = [contract.kind(k).name for k in config.kinds] or list(contract.kinds)
+    kinds = list(dict.fromkeys(contract.kind(k).name for k in config.kinds)) or list(contract.kinds)
     if config.rules:
         check_rule_patterns(kinds, list(config.rules), schemas_dir=config.schemas_dir)
     units: list[Unit] = []
@@ -377,7 +385,8 @@ def run_campaign(
     """Run one campaign and return its report (findings are already in the corpus).
 
     Raises:
-        UsageError: a bad target, kind, rule, database, baseline or schemas folder.
+        UsageError: a bad target, kind, rule, database, corpus, baseline or schemas folder, or
+            a selection of rules none of which the target can receive.
     """
     campaign_seed = (
         config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
@@ -385,6 +394,8 @@ def run_campaign(
     baseline: Baseline | None = load_baseline(config.baseline) if config.baseline else None
     database = open_database(config.database)
     corpus = Corpus(config.corpus_dir) if config.corpus_dir is not None else None
+    if config.corpus_dir is not None:
+        check_writable_folder(config.corpus_dir, "--corpus")
     progress = Progress()
     with load_target(
         config.target,
@@ -393,6 +404,11 @@ def run_campaign(
         timeout=config.timeout,
     ) as target:
         units, notes = plan_units(config, target.input_mode.value)
+        if not units and config.shard is None:
+            raise UsageError(
+                f"nothing to send: {'; '.join(notes)}; choose other --rule values, "
+                "or --input bytes for a Python target"
+            )
         deadline = None if config.duration is None else progress.started + config.duration
         run = _Run(
             config,
@@ -405,7 +421,7 @@ def run_campaign(
             deadline,
             skipped=notes,
         )
-        _replay(run, sorted({u.kind for u in units}))
+        _replay(run, units)
         budget = _budget(config, units)
         for number, unit in enumerate(units):
             if run.past_deadline():

@@ -17,7 +17,7 @@ from .jsontext import JsonTextError, parse
 from .model import Outcome, Verdict
 from .targets import Response, Target, load_target
 
-__all__ = ["ReplayResult", "judge", "replay_corpus", "replay_entries"]
+__all__ = ["ReplayResult", "judge", "replay_corpus", "replay_entries", "replay_entry"]
 
 
 def judge(expected: Expected, verdict: Verdict) -> Outcome | None:
@@ -65,7 +65,7 @@ def _receivable(entry: CorpusEntry, mode: str) -> tuple[Any, str]:
     except JsonTextError:
         parsed = None
         if mode == "object":
-            return None, "not JSON, and the target takes parsed objects"
+            return None, "not strict JSON, so it cannot be parsed for a target that takes objects"
     if mode == "str":
         try:
             entry.data.decode("utf-8")
@@ -74,20 +74,22 @@ def _receivable(entry: CorpusEntry, mode: str) -> tuple[Any, str]:
     return parsed, ""
 
 
+def replay_entry(target: Target, entry: CorpusEntry, path: Path) -> ReplayResult:
+    """Send one corpus entry (saved at *path*) to *target*, or skip it saying why."""
+    parsed, why = _receivable(entry, target.input_mode.value)
+    if why:
+        return ReplayResult(entry, path, None, None, why)
+    response = target.call(entry.data, parsed)
+    return ReplayResult(entry, path, judge(entry.expected, response.verdict), response)
+
+
 def replay_entries(target: Target, corpus: Corpus, kinds: Sequence[str] = ()) -> list[ReplayResult]:
     """Send every entry of *corpus* (of *kinds*, when given) to *target*."""
-    results = []
-    for entry in corpus.entries():
-        if kinds and entry.kind not in kinds:
-            continue
-        path = corpus.path_for(entry)
-        parsed, why = _receivable(entry, target.input_mode.value)
-        if why:
-            results.append(ReplayResult(entry, path, None, None, why))
-            continue
-        response = target.call(entry.data, parsed)
-        results.append(ReplayResult(entry, path, judge(entry.expected, response.verdict), response))
-    return results
+    return [
+        replay_entry(target, entry, corpus.path_for(entry))
+        for entry in corpus.entries()
+        if not kinds or entry.kind in kinds
+    ]
 
 
 def replay_corpus(
