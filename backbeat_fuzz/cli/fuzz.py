@@ -64,14 +64,39 @@ class _ProgressLine:
             sys.stderr.write("\r" + " " * 100 + "\r")
 
 
-def _write_reports(
-    report: Any, json_path: Path | None, junit: Path | None, sarif: Path | None
-) -> None:
+_REPORT_OPTIONS = ("--report-json", "--junit-xml", "--sarif")
+
+
+def _check_report_paths(paths: tuple[Path | None, ...]) -> None:
+    """Fail before the campaign, not after it, when a report cannot be written."""
+    from ..database import check_writable_folder
+
+    for option, path in zip(_REPORT_OPTIONS, paths, strict=True):
+        if path is None:
+            continue
+        if path.is_dir():
+            raise _fail(f"{option} {str(path)!r} is a folder; give a file path, e.g. report.json")
+        try:
+            check_writable_folder(path.parent, option, file=path)
+        except BackbeatFuzzError as exc:
+            raise _fail(str(exc)) from None
+
+
+def _cannot_write(exc: OSError, what: str = "") -> click.ClickException:
+    name = what or repr(str(exc.filename) if exc.filename is not None else "a file")
+    return _fail(f"cannot write {name}: {exc.strerror or exc}; choose a writable path")
+
+
+def _write_reports(report: Any, paths: tuple[Path | None, ...]) -> None:
     from ..report import write_json, write_junit, write_sarif
 
-    for path, writer in ((json_path, write_json), (junit, write_junit), (sarif, write_sarif)):
+    writers = (write_json, write_junit, write_sarif)
+    for option, path, writer in zip(_REPORT_OPTIONS, paths, writers, strict=True):
         if path is not None:
-            writer(report, path)
+            try:
+                writer(report, path)
+            except OSError as exc:
+                raise _cannot_write(exc, f"{option} {str(path)!r}") from None
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -223,17 +248,23 @@ def main(
         integer_floats=integer_floats,
         replay_corpus=not no_replay,
     )
+    reports = (report_json, junit_xml, sarif)
+    _check_report_paths(reports)
     line = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
     try:
         report = run_campaign(config, on_progress=line)
     except BackbeatFuzzError as exc:
+        line.done()
         raise _fail(str(exc)) from None
+    except OSError as exc:  # the corpus could not be written mid-run (disk full, removed)
+        line.done()
+        raise _cannot_write(exc) from None
     except KeyboardInterrupt:
         line.done()
         click.echo(f"interrupted; findings so far are in {corpus_dir}/", err=True)
         sys.exit(EXIT_INTERRUPTED)
     line.done()
-    _write_reports(report, report_json, junit_xml, sarif)
+    _write_reports(report, reports)
     if quiet:
         for finding in report.new_failures:
             click.echo(f"{finding.headline}  [{finding.corpus_path}]")
