@@ -229,5 +229,7 @@ class MessageValidator:
 
     def validate_file(self, path: str | Path, *, kind: str | None = None) -> ValidationResult:
         """Read and validate one message file (raises :class:`OSError` if it cannot be read)."""
-        result = self.validate_message_string(Path(path).read_bytes(), kind=kind)
+        with open(Path(path), "rb", buffering=0) as file:  # unbuffered: no buffer object
+            data = file.readall()
+        result = self.validate_message_string(data, kind=kind)
         return ValidationResult(result.valid, result.message_type, result.errors, str(path))

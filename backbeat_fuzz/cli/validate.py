@@ -73,7 +73,8 @@ def _dir_files(folder: Path) -> list[Path]:
 
 def _read(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        with open(path, "rb", buffering=0) as file:  # unbuffered: one read, no buffer object
+            return file.readall()
     except OSError as exc:
         raise _fail(f"cannot read {str(path)!r}: {exc.strerror}; check the path") from None
 
