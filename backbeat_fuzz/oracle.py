@@ -367,6 +367,7 @@ _ASSERTED = frozenset(
     }
 )
 
+#: What ``SchemaOracle(engine=...)`` takes.
 ENGINES = ("auto", "compiled", "jsonschema")
 
 
@@ -387,7 +388,7 @@ class SchemaOracle:
         if engine not in ENGINES:
             raise UsageError(f"engine={engine!r} is unknown; use one of {', '.join(ENGINES)}")
         self.schema = schema
-        self._reference: Any = None
+        self._jsonschema: Any = None  # the reference engine's validator, made on first use
         self._compiled: CompiledSchema | None = None
         if engine != "jsonschema":
             try:
@@ -401,10 +402,10 @@ class SchemaOracle:
 
     @property
     def _validator(self) -> Any:
-        if self._reference is None:
+        if self._jsonschema is None:
             validator_class, format_checker = _reference()
-            self._reference = validator_class(self.schema, format_checker=format_checker)
-        return self._reference
+            self._jsonschema = validator_class(self.schema, format_checker=format_checker)
+        return self._jsonschema
 
     def is_valid(self, instance: Any) -> bool:
         """Return whether *instance* is valid (stops at the first error)."""
