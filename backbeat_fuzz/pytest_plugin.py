@@ -412,24 +412,21 @@ class CorpusItem(_BackbeatItem):
         self.file = file
 
     def runtest(self) -> None:
-        from .replay import _receivable, judge
+        from .replay import replay_entry
         from .report import Finding
 
-        target = self.run.target()
-        parsed, why = _receivable(self.entry, target.input_mode.value)
-        if why:
-            pytest.skip(f"corpus entry {self.file.name}: {why}")
-        response = target.call(self.entry.data, parsed)
-        outcome = judge(self.entry.expected, response.verdict)
-        if outcome is not None:
+        result = replay_entry(self.run.target(), self.entry, self.file)
+        if result.skipped:
+            pytest.skip(f"corpus entry {self.file.name}: {result.skipped}")
+        if result.outcome is not None and result.response is not None:
             e = self.entry
             finding = Finding(
-                outcome,
+                result.outcome,
                 e.kind,
                 e.message_type,
                 e.rule,
                 e.data,
-                response.detail,
+                result.response.detail,
                 str(self.file),
                 e.note,
             )

@@ -145,7 +145,11 @@ def test_corpus_entries_of_backbeat_corpus_match_k_by_their_kind(pytester: pytes
     entry = CorpusEntry(
         "barreport", None, "root.type", Expected.REJECT, Outcome.FALSE_ACCEPT, b"[]"
     )
-    Corpus(pytester.path / "regressions").save(entry)
+    not_utf8 = CorpusEntry(
+        "beatframe", None, "json.invalid_utf8", Expected.REJECT, Outcome.CRASH, b'{"a":"\xff"}'
+    )
+    for saved in (entry, not_utf8):
+        Corpus(pytester.path / "regressions").save(saved)
     corpus = ("--backbeat-corpus", "regressions")
     result = pytester.runpytest_subprocess(
         *CAMPAIGN, *corpus, "--collect-only", "-q", "-k", "barreport"
@@ -155,8 +159,11 @@ def test_corpus_entries_of_backbeat_corpus_match_k_by_their_kind(pytester: pytes
         "backbeat::conformance[barreport-invalid]",
         f"backbeat::corpus[{entry.stem}]",
     ]
-    replayed = pytester.runpytest_subprocess(*CAMPAIGN, *corpus, "-k", "corpus")
-    replayed.assert_outcomes(passed=1, deselected=6)
+    replayed = pytester.runpytest_subprocess(*CAMPAIGN, *corpus, "-k", "corpus", "-rs")
+    replayed.assert_outcomes(passed=1, skipped=1, deselected=6)
+    replayed.stdout.fnmatch_lines(
+        [f"SKIPPED * corpus entry {not_utf8.stem}.json: not UTF-8, and the target takes text"]
+    )
 
 
 def test_without_a_target_the_plugin_adds_nothing(pytester: pytest.Pytester) -> None:
