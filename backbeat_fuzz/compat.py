@@ -45,6 +45,7 @@ The declared bump is read from the schemas' ``x-version`` (``1.0.0`` -> ``1.1.0`
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import random
@@ -61,7 +62,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis.errors import HypothesisWarning, NoSuchExample, Unsatisfiable
 
 from .contract import MessageKind, load_contract
-from .errors import UsageError
+from .errors import SchemaError, UsageError
 from .model import canonical_text
 from .strategies import valid_messages
 from .validator import MessageValidator, Violation
@@ -404,6 +405,18 @@ def _copy_contract(source: Path, into: Path) -> Path:
     return into
 
 
+@contextlib.contextmanager
+def _named_as_given(copies: tuple[Path, Path], given: tuple[Path, Path]) -> Iterator[None]:
+    """Reword schema errors so they name the files the user gave, not their scratch copies."""
+    try:
+        yield
+    except SchemaError as exc:
+        message = str(exc)
+        for copy, source in zip(copies, given, strict=True):
+            message = message.replace(str(copy), str(source if source.is_dir() else source.parent))
+        raise SchemaError(message) from None
+
+
 def _seed_for(seed: int, kind: str, direction: str) -> int:
     digest = hashlib.sha256(f"{seed}:{kind}:{direction}".encode()).digest()
     return int.from_bytes(digest[:8], "big")
@@ -574,10 +587,11 @@ def check_compat(
     old_path, new_path = Path(old), Path(new)
     with tempfile.TemporaryDirectory(prefix="backbeat-compat-") as scratch:
         dirs = (
-            _copy_contract(old_path, Path(scratch) / "old"),
-            _copy_contract(new_path, Path(scratch) / "new"),
+            _copy_contract(old_path, Path(scratch).resolve() / "old"),
+            _copy_contract(new_path, Path(scratch).resolve() / "new"),
         )
-        contracts = [load_contract(d) for d in dirs]
+        with _named_as_given(dirs, (old_path, new_path)):
+            contracts = [load_contract(d) for d in dirs]
         validators = (MessageValidator(dirs[0]), MessageValidator(dirs[1]))
         old_kinds, new_kinds = (list(c.kinds.values()) for c in contracts)
         pairs = list(_pairs(old_kinds, new_kinds, old_path.is_file() and new_path.is_file()))

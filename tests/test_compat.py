@@ -407,7 +407,7 @@ def test_cli_exit_2_on_an_invalid_schema(tmp_path: Path, old: Path) -> None:
     bad.write_text("{not json", encoding="utf-8")
     result = _run(str(old), str(bad))
     assert result.exit_code == 2
-    assert "is not valid JSON" in result.output
+    assert f"Error: {bad} is not valid JSON" in result.output  # the file given, not a copy
     assert "Traceback" not in result.output
 
 
