@@ -1,0 +1,106 @@
+"""Helpers shared by the campaign tests: where the test consumers are, how to run the CLI, and
+the truth check every finding must pass (the reference validator disagrees with the consumer).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from backbeat_fuzz import MessageValidator
+from backbeat_fuzz.cli.fuzz import main as fuzz_main
+
+TESTS = Path(__file__).resolve().parent
+CONSUMERS = TESTS / "consumers"
+FUZZ = Path(sys.executable).parent / "backbeat-fuzz"
+DEMO = "backbeat_fuzz.demo:handle"
+_VALIDATOR = MessageValidator()
+
+
+def put_consumers_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Work in *tmp_path* and let target workers import ``consumers.<module>``; return tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    paths = [str(TESTS), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    return tmp_path
+
+
+def fuzz(*args: str | Path) -> Result:
+    """Run ``backbeat-fuzz ARGS`` in-process with CliRunner (stdout and stderr kept apart)."""
+    return CliRunner().invoke(fuzz_main, [str(a) for a in args], catch_exceptions=False)
+
+
+def fuzz_process(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``backbeat-fuzz`` as a user types it; stderr never holds a traceback."""
+    proc = subprocess.run(
+        [str(FUZZ), *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout, proc.stdout
+    return proc
+
+
+def campaign_args(target: str, corpus: Path, *extra: str | Path, seed: int = 1) -> list[str]:
+    """The options every test campaign uses: no example database, a fixed seed, a corpus."""
+    return [
+        "--target",
+        target,
+        "--database",
+        "none",
+        "--seed",
+        str(seed),
+        "--corpus",
+        str(corpus),
+        *map(str, extra),
+    ]
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """A ``--report-json`` file."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def finding_keys(failures: Iterable[dict[str, Any]]) -> set[tuple[str, str, str | None]]:
+    """``(outcome, message kind, rule)`` of each failure of a JSON report."""
+    return {(f["kind"], f["message_kind"], f["rule"]) for f in failures}
+
+
+def assert_findings_are_true(failures: Sequence[dict[str, Any]]) -> None:
+    """Every JSON-report failure is a real nonconformance by the reference validator.
+
+    A false accept is of a message the validator rejects, with the finding's rule among the
+    rules it reports; a false reject is of a message it accepts; a crash or hang is wrong
+    whatever the message, but the message must still be what its rule says.
+    """
+    for failure in failures:
+        data = _data(failure)
+        result = _VALIDATOR.validate_message_string(data, kind=failure["message_kind"])
+        where = f"{failure['kind']} {failure['rule']}: {failure['message']!r}"
+        if failure["rule"] is None:
+            assert result.valid, f"{where} is not valid: {result.errors}"
+            assert failure["kind"] != "false_accept", where
+        else:
+            assert not result.valid, f"{where} is valid, yet reported as breaking a rule"
+            assert failure["rule"] in result.rules, f"{where} breaks {result.rules} instead"
+            assert failure["kind"] != "false_reject", where
+
+
+def _data(failure: dict[str, Any]) -> bytes:
+    return base64.b64decode(failure["message_base64"])
