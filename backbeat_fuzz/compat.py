@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
-from hypothesis.errors import HypothesisWarning, NoSuchExample, Unsatisfiable
+from hypothesis.errors import HypothesisWarning, InvalidArgument, NoSuchExample, Unsatisfiable
 
 from .contract import MessageKind, load_contract
 from .errors import SchemaError, UsageError
@@ -438,6 +438,7 @@ def _search(
         return not judge.validate_message(message, kind=judge_kind).valid
 
     search = settings(
+        settings.get_profile("default"),  # not the loaded profile: the budget is max_examples
         max_examples=max_examples,
         database=None,
         deadline=None,
@@ -456,8 +457,15 @@ def _search(
                 settings=search,
                 random=random.Random(_seed_for(seed, source_kind, name)),
             )
-    except (NoSuchExample, Unsatisfiable):
+    except NoSuchExample:
         return DirectionVerdict(name, True, None, max_examples)
+    except (Unsatisfiable, InvalidArgument) as exc:
+        version = "new" if name == "forward" else "old"
+        why = f" ({exc})" if isinstance(exc, InvalidArgument) else ""
+        raise SchemaError(
+            f"no valid {source_kind} message can be generated from the {version} schema{why}; "
+            "check that it can be satisfied (its example should validate)"
+        ) from None
     errors = judge.validate_message(found, kind=judge_kind).errors
     return DirectionVerdict(name, False, Witness(canonical_text(found), errors), max_examples)
 

@@ -413,3 +413,15 @@ def test_cli_exit_2_on_an_invalid_schema(tmp_path: Path, old: Path) -> None:
 
 def test_the_command_is_the_same_object_on_the_main_group() -> None:
     assert main.get_command(None, "compat") is compat  # type: ignore[arg-type]
+
+
+def test_cli_exit_2_when_a_version_admits_no_message(tmp_path: Path, old: Path) -> None:
+    def impossible(schema: dict[str, Any]) -> None:
+        schema["properties"]["tempo_bpm"]["minimum"] = 20000
+
+    result = _run(str(old), str(_variant(tmp_path, impossible)), "--max-examples", "5")
+    assert result.exit_code == 2
+    assert "Error: no valid beatframe message can be generated from the new schema (" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
