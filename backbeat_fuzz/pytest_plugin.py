@@ -41,12 +41,18 @@ In your own property tests, the strategies and the reference validator are at ha
     from backbeat_fuzz.strategies import invalid_messages, valid_messages
 
     @given(valid_messages("beatframe"))
-    def test_handler_accepts(message, backbeat_validator):
+    def test_handler_accepts(backbeat_validator, message):  # fixtures first: @given fills the last
         assert backbeat_validator.validate_message(message).valid
         handle(message)
 
+    @given(invalid_messages("beatframe", rules=["hlc"]))
+    def test_handler_rejects_bad_hlc(mutant):
+        with pytest.raises(ValueError):
+            handle(mutant.data)
+
 The fixture ``backbeat_validator`` is a session-wide :class:`~backbeat_fuzz.MessageValidator`
 over ``--backbeat-schemas`` (the packaged contract when omitted); it needs no target.
+``-p no:backbeat_fuzz`` turns the whole plugin off.
 
 The ``backbeat-ci`` Hypothesis profile
 --------------------------------------

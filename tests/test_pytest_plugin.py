@@ -207,6 +207,32 @@ def test_strategies_fixture_and_ci_profile_in_a_users_property_tests(
     result.assert_outcomes(passed=3)
 
 
+def test_a_conftest_can_load_the_ci_profile_from_the_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the plugin's docstring shows: the profile exists when conftest.py is imported."""
+    pytester.makeconftest(
+        """
+        import os
+        from hypothesis import settings
+
+        settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+        """
+    )
+    pytester.makepyfile(
+        test_profile="""
+        from hypothesis import settings
+
+
+        def test_the_ci_profile_is_loaded():
+            assert settings.get_current_profile_name() == "backbeat-ci"
+        """
+    )
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "backbeat-ci")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=1)
+
+
 def test_the_validator_fixture_reads_backbeat_schemas(pytester: pytest.Pytester) -> None:
     schemas = pytester.mkdir("my-schemas")
     source = packaged_schemas_dir()
