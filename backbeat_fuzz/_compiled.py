@@ -19,9 +19,7 @@ import itertools
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
-from fractions import Fraction
 from typing import Any, NamedTuple
-from urllib.parse import unquote
 
 from . import ecma
 from .errors import SchemaError
@@ -183,6 +181,8 @@ def not_multiple(instance: Any, divisor: Any) -> bool:
             quotient = instance / divisor
             return bool(int(quotient) != quotient)
         except OverflowError:
+            from fractions import Fraction  # rare: not paid for at start-up
+
             return bool(Fraction(instance) % Fraction(divisor) != 0)
     return bool(instance % divisor != 0)
 
@@ -338,6 +338,8 @@ class _Compiler:
         """The schema a local ``#/json/pointer`` reference names."""
         _require(isinstance(ref, str) and ref.startswith("#/"), f"$ref {ref!r} is not local")
         _require(not self._scoped, "$ref inside a nested $id resource")
+        from urllib.parse import unquote  # only schemas with $ref pay for it, once
+
         target = self.root
         for segment in unquote(ref[2:]).split("/"):
             if isinstance(target, list):
