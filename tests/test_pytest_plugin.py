@@ -102,7 +102,9 @@ def test_a_users_planted_bugs_fail_their_items_and_the_fix_passes_them(
     assert "crash: valid statusclaim message crashed the target (KeyError: 'progress'" in output
     claim = re.search(r'  message: (\{"type":"backbeat\.statusclaim\.v1".*\})', output)
     assert claim is not None and '"progress"' not in claim.group(1)
-    assert "1 finding in 10 statusclaim valid messages sent to svc.handle (seed 1;" in output
+    assert re.search(
+        r"^1 finding in \d+ statusclaim valid messages sent to svc\.handle \(seed 1;", output, re.M
+    )
 
     # the findings are in the corpus, and each entry is an item of the next run
     entries = sorted(p.stem for p in pytester.path.glob("corpus/*/*.json") if ".meta" not in p.name)
