@@ -36,7 +36,10 @@ def put_consumers_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Pa
 
 def fuzz(*args: str | Path) -> Result:
     """Run ``backbeat-fuzz ARGS`` in-process with CliRunner (stdout and stderr kept apart)."""
-    return CliRunner().invoke(fuzz_main, [str(a) for a in args], catch_exceptions=False)
+    arguments = [str(a) for a in args]
+    return CliRunner().invoke(
+        fuzz_main, arguments, prog_name="backbeat-fuzz", catch_exceptions=False
+    )
 
 
 def fuzz_process(
