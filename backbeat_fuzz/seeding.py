@@ -4,6 +4,11 @@ The layout is the one of the project's own ``examples/`` (``valid/<kind>-<n>.jso
 ``invalid/<kind>--<rule>--<hash>.json``), so ``python -m backbeat_fuzz.examples check DIR``
 and ``backbeat-validate --dir DIR/valid`` work on it, and other projects can seed their test
 suites from it. The same seed and count write the same files.
+
+Every rule gets its files, even the few no message can break alone: an empty ``cluster_id``
+also breaks its pattern, and a BarReport count of -1 (or of 2^53) also breaks a cross-field
+rule. ``examples check`` wants one broken rule per file, so it reports those files as breaking
+a second rule; every other file passes it.
 """
 
 from __future__ import annotations
