@@ -367,6 +367,8 @@ def replay(
     except BackbeatFuzzError as exc:
         raise _fail(str(exc)) from None
     failing = [r for r in results if r.still_fails]
+    if not corpus_dir.exists():
+        click.echo(f"corpus {str(corpus_dir)!r} does not exist yet: nothing to replay")
     for result in results:
         if result.still_fails or not quiet:
             click.echo(result.line())
