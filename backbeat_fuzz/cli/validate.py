@@ -59,10 +59,13 @@ def _path_order(path: str) -> list[str]:
     return os.path.normcase(path).split(os.sep)
 
 
-def _dir_files(folder: Path) -> list[Path]:
+def _dir_files(folder: Path) -> list[str]:
+    """Every message file below *folder*, in ``Path`` order, spelled as ``str(Path(p))`` is."""
     if not folder.is_dir():
         raise _fail(f"--dir {str(folder)!r} is not a folder; give a folder of message files")
-    files = [Path(p) for p in sorted(_walk(str(folder)), key=_path_order)]
+    files = sorted(_walk(str(folder)), key=_path_order)
+    if str(folder) == os.curdir:  # scandir('.') gives './x', which Path spells 'x'
+        files = [p[len(os.curdir + os.sep) :] for p in files]
     if not files:
         raise _fail(
             f"--dir {str(folder)!r} holds no .json, .jsonl or .ndjson file "
@@ -71,7 +74,7 @@ def _dir_files(folder: Path) -> list[Path]:
     return files
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path | str) -> bytes:
     try:
         with open(path, "rb", buffering=0) as file:  # unbuffered: one read, no buffer object
             return file.readall()
@@ -83,11 +86,16 @@ def _sourced(result: ValidationResult, source: str) -> ValidationResult:
     return ValidationResult(result.valid, result.message_type, result.errors, source)
 
 
+def _suffix(path: Path | str) -> str:
+    """``Path.suffix``; a walked file's name has one ``os.path.splitext`` finds the same."""
+    return path.suffix if isinstance(path, Path) else os.path.splitext(path)[1]
+
+
 def _validate_path(
-    validator: MessageValidator, path: Path, kind: str | None
+    validator: MessageValidator, path: Path | str, kind: str | None
 ) -> Iterator[ValidationResult]:
     data = _read(path)
-    if path.suffix not in _LINE_SUFFIXES:
+    if _suffix(path) not in _LINE_SUFFIXES:
         yield _sourced(validator.validate_message_string(data, kind=kind), str(path))
         return
     for number, line in enumerate(data.split(b"\n"), start=1):
@@ -119,7 +127,7 @@ def _validate_all(
     validator: MessageValidator,
     message: str | None,
     paths: list[Path],
-    walked: list[Path],
+    walked: list[str],
     kind: str | None,
 ) -> list[ValidationResult]:
     """Validate the --message, then each --file, then the files found below each --dir (which
