@@ -25,12 +25,17 @@ from .contract import load_contract
 from .corpus import write_atomic
 from .model import Mutant, canonical_text
 from .strategies import invalid_messages, mutation_catalogue, valid_messages
+from .validator import MessageValidator
 
 __all__ = ["seed_examples"]
 
 
 def _collect(
-    strategy: st.SearchStrategy[Any], count: int, campaign_seed: int, key: Callable[[Any], bytes]
+    strategy: st.SearchStrategy[Any],
+    count: int,
+    campaign_seed: int,
+    key: Callable[[Any], bytes],
+    keep: Callable[[Any], bool] = lambda example: True,
 ) -> list[Any]:
     found: dict[bytes, Any] = {}
 
@@ -47,11 +52,21 @@ def _collect(
     )
     @given(strategy)
     def collect(example: Any) -> None:
-        if len(found) < count:
+        if len(found) < count and keep(example):
             found.setdefault(key(example), example)
 
     collect()
     return list(found.values())
+
+
+def _names_its_rule(validator: MessageValidator) -> Callable[[Mutant], bool]:
+    """Keep a mutant only if its rule is reported when the file is judged by its own ``type``.
+
+    A ``type.const`` mutant may carry another kind's type: broken as a beatframe, it is judged
+    as a statusclaim by whoever reads the file (``examples check`` included), so its name would
+    not say what is wrong with it.
+    """
+    return lambda mutant: mutant.rule in validator.validate_message_string(mutant.data).rules
 
 
 def _digest(data: bytes) -> str:
@@ -73,6 +88,7 @@ def seed_examples(
     """
     root = Path(out)
     contract = load_contract(schemas_dir)
+    validator = MessageValidator(schemas_dir)
     written: list[Path] = []
     for kind in [contract.kind(k).name for k in kinds] if kinds else list(contract.kinds):
         valid = _collect(
@@ -88,7 +104,9 @@ def seed_examples(
             written.append(path)
         for info in mutation_catalogue(kind, schemas_dir=schemas_dir):
             strategy = invalid_messages(kind, rules=[info.rule], schemas_dir=schemas_dir)
-            mutants: list[Mutant] = _collect(strategy, count, campaign_seed, lambda m: m.data)
+            mutants: list[Mutant] = _collect(
+                strategy, count, campaign_seed, lambda m: m.data, _names_its_rule(validator)
+            )
             for mutant in mutants:
                 path = root / "invalid" / f"{kind}--{info.rule}--{_digest(mutant.data)}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
