@@ -322,6 +322,8 @@ def _assert_rejected(kind: str, mutant: Mutant) -> frozenset[str]:
     result = VALIDATOR.validate_message_string(mutant.data, kind=kind)
     assert not result.valid, mutant
     assert mutant.rule in result.rules, (mutant, result.errors)
+    routed = VALIDATOR.validate_message_string(mutant.data)  # by its type, as consumers route
+    assert mutant.rule in routed.rules, (mutant, routed.errors)
     if mutant.is_text_level:
         assert mutant.parsed is None
     else:  # the object a consumer taking objects gets: the same message, the same verdict
