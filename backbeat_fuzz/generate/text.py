@@ -8,9 +8,11 @@ Every strategy here shrinks towards short plain ASCII.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from hypothesis import strategies as st
 
@@ -143,7 +145,10 @@ def _repeat(body: str, i: int) -> tuple[int, int | None, int]:
     return low, high, match.end()
 
 
-def _sequence_parts(pattern: str) -> list[tuple[str, int, int | None]] | None:
+Part = tuple[str, int, int | None]  # an atom's characters, least and most repeats (None: open)
+
+
+def _sequence_parts(pattern: str) -> list[Part] | None:
     """``(characters, low, high)`` per atom of a ``^(atom quantifier?)*$`` pattern, or None."""
     if not (pattern.startswith("^") and pattern.endswith("$")) or pattern.endswith("\\$"):
         return None
@@ -157,20 +162,55 @@ def _sequence_parts(pattern: str) -> list[tuple[str, int, int | None]] | None:
     return parts
 
 
-def _longest(parts: list[tuple[str, int, int | None]], size: int) -> st.SearchStrategy[str] | None:
-    """Strings of exactly *size* characters: every atom at its least but the first open one,
-    which takes up the rest (where a column sized too small breaks). None when no atom is open
-    or *size* is out of reach."""
-    open_at = next((i for i, (_, _, high) in enumerate(parts) if high is None), None)
-    rest = size - sum(low for i, (_, low, _) in enumerate(parts) if i != open_at)
-    if open_at is None or rest < parts[open_at][1]:
+#: Index characters of one-draw pattern strings: the n-th one picks a class's n-th character.
+_INDEX_BASE = 0x100
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """Turns one drawn string of index characters into a pattern string: each atom takes its
+    count of characters (the one variable atom takes what is left), each mapped into its class.
+    """
+
+    parts: tuple[Part, ...]
+    variable: int | None
+
+    def __call__(self, indexes: str) -> str:
+        fixed = sum(low for i, (_, low, _) in enumerate(self.parts) if i != self.variable)
+        out, pos = [], 0
+        for i, (chars, low, _) in enumerate(self.parts):
+            count = len(indexes) - fixed if i == self.variable else low
+            out += [chars[(ord(c) - _INDEX_BASE) % len(chars)] for c in indexes[pos : pos + count]]
+            pos += count
+        return "".join(out)
+
+
+def _one_draw(parts: list[Part], max_size: int | None) -> st.SearchStrategy[str] | None:
+    """Strings of a pattern with at most one variable atom, in a single string draw (a tuple
+    of one draw per atom costs several times as much); with *max_size*, also strings of exactly
+    that length (where a column sized too small breaks). None for two variable atoms or more."""
+    variable = [i for i, (_, low, high) in enumerate(parts) if high != low]
+    if len(variable) > 1:
         return None
-    lengths = [rest if i == open_at else low for i, (_, low, _) in enumerate(parts)]
-    texts = [
-        st.text(st.sampled_from(chars), min_size=n, max_size=n)
-        for (chars, _, _), n in zip(parts, lengths, strict=True)
-    ]
-    return st.tuples(*texts).map("".join)
+    shortest = sum(low for _, low, _ in parts)
+    widest = shortest  # the longest a string can be (None: unbounded)
+    if variable:
+        _, low, high = parts[variable[0]]
+        widest = None if high is None else shortest + high - low
+    sizes = [(shortest, shortest + _OPEN_REPEAT if widest is None else widest)]
+    if max_size is not None and sizes[0][1] < max_size and (widest is None or max_size <= widest):
+        sizes.append((max_size, max_size))
+    top = _INDEX_BASE + max(len(chars) for chars, _, _ in parts) - 1
+    alphabet = st.characters(min_codepoint=_INDEX_BASE, max_codepoint=top)
+    spread = _Spread(tuple(parts), variable[0] if variable else None)
+    return st.one_of([st.text(alphabet, min_size=a, max_size=b).map(spread) for a, b in sizes])
+
+
+def _run(chars: str, low: int, high: int) -> st.SearchStrategy[str]:
+    """*low* to *high* characters of *chars*: one string draw, none for a fixed literal."""
+    if len(chars) == 1:
+        return st.just(chars * low) if low == high else st.integers(low, high).map(chars.__mul__)
+    return st.text(st.sampled_from(chars), min_size=low, max_size=high)
 
 
 def _compiled_sequence(pattern: str, max_size: int | None) -> st.SearchStrategy[str] | None:
@@ -178,15 +218,13 @@ def _compiled_sequence(pattern: str, max_size: int | None) -> st.SearchStrategy[
     parts = _sequence_parts(pattern)
     if parts is None:
         return None
+    direct = _one_draw(parts, max_size)
+    if direct is not None:
+        return direct
     texts = [
-        st.text(st.sampled_from(chars), min_size=low, max_size=low + _OPEN_REPEAT)
-        if high is None
-        else st.text(st.sampled_from(chars), min_size=low, max_size=high)
-        for chars, low, high in parts
+        _run(chars, low, low + _OPEN_REPEAT if high is None else high) for chars, low, high in parts
     ]
-    ordinary = st.tuples(*texts).map("".join)
-    longest = None if max_size is None else _longest(parts, max_size)
-    return ordinary if longest is None else st.one_of(ordinary, longest)
+    return st.tuples(*texts).map("".join)
 
 
 def _python_pattern(pattern: str) -> re.Pattern[str]:
@@ -218,51 +256,81 @@ def pattern_strings(pattern: str, max_size: int | None = None) -> st.SearchStrat
     return direct.filter(lambda s: ecma.search(pattern, s))
 
 
-@st.composite
-def _offsets(draw: st.DrawFn) -> str:
-    kind = draw(st.sampled_from(["Z", "z", "+", "-"]))
-    if kind in "Zz":
-        return kind
-    hours = draw(st.integers(0, 23))
-    minutes = draw(st.sampled_from([0, 30, 45, 59]))
-    return f"{kind}{hours:02d}:{minutes:02d}"
+#: Offsets consumers get wrong: both cases of Z, the two zero offsets, half and quarter hours,
+#: the extremes in use (+14:00, -12:00) and the extremes RFC 3339 allows (+-23:59).
+_OFFSETS = (
+    "Z", "z", "+00:00", "-00:00", "+01:00", "-05:00", "+05:30", "+05:45", "-03:30",
+    "+14:00", "-12:00", "+23:59", "-23:59",
+)  # fmt: skip
+_ZERO_OFFSETS = ("Z", "z", "+00:00", "-00:00")
+#: Fractions of a second, the first the shrink target; None: any number of digits.
+_FRACTIONS = ("", ".5", ".123", ".000001", ".999999999", ".123456789012", ".0", None)
+#: (fraction, offset) and (separator, fraction, offset): one draw each, the first the target.
+_ENDINGS = tuple(itertools.product(_FRACTIONS, _OFFSETS))
+_STYLES = tuple(itertools.product("Tt", _FRACTIONS, _OFFSETS))
+#: Clocks consumers get wrong, the leap second (at 23:59 UTC only) first among them.
+_BOUNDARY_CLOCKS = ("23:59:60", "00:00:00", "23:59:59", "12:00:00")
+
+#: Shrink target for date-times without an example: a plain, readable instant.
+CANONICAL_DATE_TIME = "2025-09-05T12:30:00Z"
+_ANCHOR = datetime(2025, 9, 5, 12, 30)
+_FIRST, _LAST = datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59)
+#: Days consumers get wrong: leap days (2000 is one, 1900 is not), the ends of the range and of
+#: months, the Unix epoch and the last day a signed 32-bit time_t holds.
+_BOUNDARY_DAYS = (
+    "2024-02-29", "2000-02-29", "1900-02-28", "2023-12-31", "2025-01-31",
+    "1970-01-01", "2038-01-19", "0001-01-01", "9999-12-31",
+)  # fmt: skip
+
+
+def _seconds(first: datetime, last: datetime) -> st.SearchStrategy[datetime]:
+    """Any second from *first* to *last* in one draw, shrinking to the anchor."""
+    low, high = ((moment - _ANCHOR) // timedelta(seconds=1) for moment in (first, last))
+    return st.integers(low, high).map(lambda s: _ANCHOR + timedelta(seconds=s))
+
+
+#: (day, clock) pairs: any second of years 1-9999, or a boundary day at a boundary clock.
+_INSTANTS = st.one_of(
+    _seconds(_FIRST, _LAST).map(lambda m: (m.date().isoformat(), m.time().isoformat())),
+    st.sampled_from(tuple(itertools.product(_BOUNDARY_DAYS, _BOUNDARY_CLOCKS))),
+)
+_CLOCKS = st.one_of(
+    _seconds(_ANCHOR.replace(hour=0, minute=0), _ANCHOR.replace(hour=23, minute=59, second=59)).map(
+        lambda m: m.time().isoformat()
+    ),
+    st.sampled_from(_BOUNDARY_CLOCKS),
+)
+_DAYS = st.one_of(
+    _seconds(_FIRST, _LAST).map(lambda m: m.date().isoformat()), st.sampled_from(_BOUNDARY_DAYS)
+)
+
+
+def _fraction(draw: st.DrawFn, fraction: str | None) -> str:
+    """*fraction*, or for None any number of digits (one more draw)."""
+    return fraction if fraction is not None else "." + draw(st.text("0123456789", min_size=1))
+
+
+def _time_text(clock: str, fraction: str, offset: str) -> str:
+    if clock.endswith(":60") and offset not in _ZERO_OFFSETS:
+        offset = "Z"  # a leap second is legal at 23:59 UTC only
+    return f"{clock}{fraction}{offset}"
 
 
 @st.composite
 def _times(draw: st.DrawFn) -> str:
-    moment = draw(st.times())
-    fraction = draw(st.sampled_from(["", ".5", ".123", ".000001", ".999999999", ".123456789012"]))
-    offset = draw(_offsets())
-    second = moment.second
-    if offset in ("Z", "z") and moment.hour == 23 and moment.minute == 59 and draw(st.booleans()):
-        second = 60  # a leap second, legal at 23:59 UTC
-    return f"{moment.hour:02d}:{moment.minute:02d}:{second:02d}{fraction}{offset}"
-
-
-#: Days consumers get wrong: leap days (2000 is one, 1900 is not), the ends of the range and of
-#: months, the Unix epoch and the last day a signed 32-bit time_t holds.
-_BOUNDARY_DAYS = tuple(
-    date.fromisoformat(d)
-    for d in (
-        "2024-02-29", "2000-02-29", "1900-02-28", "2023-12-31", "2025-01-31",
-        "1970-01-01", "2038-01-19", "0001-01-01", "9999-12-31",
-    )
-)  # fmt: skip
-
-
-def _days() -> st.SearchStrategy[date]:
-    """Any RFC 3339 full-date (years 1 to 9999), leaning on :data:`_BOUNDARY_DAYS`."""
-    return st.one_of(
-        st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
-        st.sampled_from(_BOUNDARY_DAYS),
-    )
+    clock = draw(_CLOCKS)
+    fraction, offset = draw(st.sampled_from(_ENDINGS))
+    return _time_text(clock, _fraction(draw, fraction), offset)
 
 
 @st.composite
 def _date_times(draw: st.DrawFn) -> str:
-    day = draw(_days())
-    separator = draw(st.sampled_from(["T", "t"]))
-    return f"{day.isoformat()}{separator}{draw(_times())}"
+    """RFC 3339 date-times in three draws: any second of years 1-9999 or a boundary day at a
+    boundary clock (23:59:60 included); T or t, a fraction of any length and an offset from
+    :data:`_OFFSETS` together. Shrinks to :data:`CANONICAL_DATE_TIME`."""
+    day, clock = draw(_INSTANTS)
+    separator, fraction, offset = draw(st.sampled_from(_STYLES))
+    return f"{day}{separator}{_time_text(clock, _fraction(draw, fraction), offset)}"
 
 
 def _uuids() -> st.SearchStrategy[str]:
@@ -274,12 +342,9 @@ _EMAIL = re.compile(r"[a-z0-9]{1,8}([._+-][a-z0-9]{1,8}){0,2}@[a-z0-9]{1,8}(\.[a
 #: Format -> strategy of valid strings; must cover every checker in :data:`..formats.FORMATS`.
 FORMAT_STRATEGIES: dict[str, Callable[[], st.SearchStrategy[str]]] = {
     "date-time": _date_times,
-    "date": lambda: _days().map(date.isoformat),
+    "date": lambda: _DAYS,
     "time": _times,
     "uuid": _uuids,
     "email": lambda: st.from_regex(_EMAIL, fullmatch=True),
 }
 assert set(FORMAT_STRATEGIES) == set(FORMATS), "every asserted format needs a strategy"
-
-#: Shrink target for date-times without an example: a plain, readable instant.
-CANONICAL_DATE_TIME = datetime(2025, 9, 5, 12, 30).strftime("%Y-%m-%dT%H:%M:%SZ")
