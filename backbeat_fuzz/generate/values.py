@@ -298,23 +298,58 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+@dataclass(frozen=True)
+class _Fields:
+    """An object node's fields in message order: name, value strategy, whether optional, and
+    which optional fields the example has (a bit mask: what a drawn mask of 0 means)."""
+
+    names: tuple[str, ...]
+    values: tuple[st.SearchStrategy[Any], ...]
+    optional: tuple[bool, ...]
+    default: int
+
+    def __repr__(self) -> str:
+        return f"<fields {', '.join(self.names)}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # Hypothesis would print every field's strategy
+
+
+@st.composite
+def _objects(draw: st.DrawFn, fields: _Fields) -> dict[str, Any]:
+    """One draw picks which optional fields are present (not fixed_dictionaries: it also
+    shuffles the keys, a draw per key, which the message order then undid), then one per field.
+    Shrinks to the example's optional fields, each shrinking on its own."""
+    count = sum(fields.optional)
+    mask = draw(st.integers(0, 2**count - 1)) ^ fields.default if count else 0
+    out: dict[str, Any] = {}
+    bit = 0
+    for name, values, optional in zip(fields.names, fields.values, fields.optional, strict=True):
+        if optional:
+            present, bit = mask >> bit & 1, bit + 1
+            if not present:
+                continue
+        out[name] = draw(values)
+    return out
+
+
 def _object(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
     props: dict[str, Any] = node.get("properties", {})
-    required = [n for n in node.get("required", []) if n in props]
-    extra_required = [n for n in node.get("required", []) if n not in props]
-    fixed = {n: builder.build(props[n], (*path, n)) for n in required}
-    fixed.update({n: _any_json() for n in extra_required})
-    optional = {n: builder.build(s, (*path, n)) for n, s in props.items() if n not in fixed}
+    required = set(node.get("required", []))
+    fields = [(n, builder.build(s, (*path, n)), n not in required) for n, s in props.items()]
+    fields += [(n, _any_json(), False) for n in node.get("required", []) if n not in props]
     extra = node.get("additionalProperties", True)
     if extra is not False and builder.options.extra_fields:
         name = next(n for n in _EXTRA_NAMES if n not in props)
-        optional[name] = _json_scalars() if extra is True else builder.build(extra, (*path, "*"))
-    return st.fixed_dictionaries(fixed, optional=optional).map(lambda d: _ordered(d, props))
-
-
-def _ordered(message: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-    known = {n: message[n] for n in props if n in message}
-    return {**known, **{k: v for k, v in message.items() if k not in known}}
+        value = _json_scalars() if extra is True else builder.build(extra, (*path, "*"))
+        fields.append((name, value, True))
+    example = builder.hints.get(path)
+    present = [n for n, _, optional in fields if optional]
+    default = sum(
+        1 << i for i, n in enumerate(present) if isinstance(example, dict) and n in example
+    )
+    names, values, optional = zip(*fields, strict=True) if fields else ((), (), ())
+    return _objects(_Fields(names, values, optional, default))
 
 
 #: JSON type -> builder of valid values of that type.
