@@ -16,9 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError as _JsonSchemaError
-
 from . import ecma
 from .errors import SchemaError, UsageError, did_you_mean
 from .rules import CrossFieldRule, parse_rules
@@ -109,25 +106,38 @@ def _is_ecma_regex(pattern: object) -> bool:
     return True
 
 
-#: The draft 2020-12 metaschema's format checker, with ``regex`` judged by ECMA-262 as ``pattern``
-#: is matched (jsonschema's compiles with Python's ``re``, which rejects ``\p{L}`` and accepts
-#: ``(?i)``).
-_SCHEMA_FORMATS = FormatChecker(formats=())
-_SCHEMA_FORMATS.checkers.update(Draft202012Validator.FORMAT_CHECKER.checkers)
-_SCHEMA_FORMATS.checks("regex", raises=SchemaError)(_is_ecma_regex)
+@functools.cache
+def _schema_formats() -> Any:
+    """The draft 2020-12 metaschema's format checker, with ``regex`` judged by ECMA-262 as
+    ``pattern`` is matched (jsonschema's compiles with Python's ``re``, which rejects ``\\p{L}``
+    and accepts ``(?i)``). Built on first use: jsonschema is slow to import."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checkers.update(Draft202012Validator.FORMAT_CHECKER.checkers)
+    checker.checks("regex", raises=SchemaError)(_is_ecma_regex)
+    return checker
 
 
-def _load_kind(path: Path, rules: list[CrossFieldRule]) -> MessageKind:
-    schema = _read_json(path)
-    if not isinstance(schema, dict):
-        raise SchemaError(f"{path} is not a JSON Schema object; a schema file holds one object")
+def _check_schema(path: Path, schema: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError as JsonSchemaError
+
     try:
-        Draft202012Validator.check_schema(schema, format_checker=_SCHEMA_FORMATS)
-    except _JsonSchemaError as exc:
+        Draft202012Validator.check_schema(schema, format_checker=_schema_formats())
+    except JsonSchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
         raise SchemaError(
             f"{path} is not a valid draft 2020-12 schema at {where}: {exc.message}"
         ) from None
+
+
+def _load_kind(path: Path, rules: list[CrossFieldRule], *, check: bool) -> MessageKind:
+    schema = _read_json(path)
+    if not isinstance(schema, dict):
+        raise SchemaError(f"{path} is not a JSON Schema object; a schema file holds one object")
+    if check:
+        _check_schema(path, schema)
     message_type = _type_const(schema)
     return MessageKind(
         name=_short_name(path, message_type),
@@ -152,8 +162,10 @@ def _load(folder: Path) -> Contract:
         for rule in parse_rules(_read_json(p), str(p))
     ]
     kinds: dict[str, MessageKind] = {}
+    # The packaged schemas are checked against the metaschema by the test suite, not at start-up.
+    check = folder != packaged_schemas_dir().resolve()
     for path in sorted(folder.glob("*.schema.json")):
-        kind = _load_kind(path, rules)
+        kind = _load_kind(path, rules, check=check)
         if kind.name in kinds:
             raise SchemaError(
                 f"{path} and {kinds[kind.name].path} both define kind {kind.name!r}; keep one"
