@@ -176,7 +176,10 @@ def parse(data: str | bytes) -> Any:
         raise JsonTextError(rule, f"not JSON: {exc.msg}", exc.pos) from None
     except RecursionError:
         raise JsonTextError("json.too_deep", "nesting too deep to parse") from None
-    if _too_deep(value):
+    # Cheap guards first: deep nesting needs more than MAX_DEPTH brackets, and a lone surrogate
+    # needs a \u escape or (in a str, never in decoded UTF-8 bytes) a surrogate code point.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(value):
         raise JsonTextError("json.too_deep", f"nested more than {MAX_DEPTH} deep")
-    _check_surrogates(text, value)
+    if "\\u" in text or (text is data and not text.isascii()):
+        _check_surrogates(text, value)
     return value
