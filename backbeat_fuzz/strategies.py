@@ -155,10 +155,10 @@ class _Source:
     """What one invalid-message strategy draws from (with a short repr for Hypothesis' notes)."""
 
     plan: KindPlan
-    ops: tuple[MutationOp, ...]
+    by_rule: tuple[tuple[MutationOp, ...], ...]  # in catalogue order; json.nan: one per number
 
     def __repr__(self) -> str:
-        return f"<{self.plan.kind.name}: {len(self.ops)} mutation operators>"
+        return f"<{self.plan.kind.name}: {len(self.by_rule)} rules>"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         # Hypothesis pretty-prints a dataclass field by field, ignoring __repr__: the whole plan
@@ -180,7 +180,8 @@ def _routed_elsewhere(plan: KindPlan, parsed: Any) -> bool:
 @st.composite
 def _mutants(draw: st.DrawFn, source: _Source) -> Mutant:
     plan = source.plan
-    op = draw(st.sampled_from(source.ops))
+    group = draw(st.sampled_from(source.by_rule))  # every rule alike, however many operators
+    op = group[0] if len(group) == 1 else draw(st.sampled_from(group))
     message = plan.materialise(draw(plan.valid), op.needs or op.path, draw)
     edits = op.candidates(get_path(message, op.path), message)
     assume(edits)
@@ -232,4 +233,7 @@ def invalid_messages(
             f"for input_mode={input_mode!r}; "
             "list the rules with 'backbeat-fuzz mutations'"
         )
-    return _mutants(_Source(plan, ops))
+    groups: dict[str, list[MutationOp]] = {}
+    for op in ops:
+        groups.setdefault(op.rule, []).append(op)
+    return _mutants(_Source(plan, tuple(tuple(group) for group in groups.values())))

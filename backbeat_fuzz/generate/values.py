@@ -106,17 +106,17 @@ class ValueBuilder:
 
     def build(self, node: Mapping[str, Any], path: Path = ()) -> st.SearchStrategy[Any]:
         """A strategy of values valid for *node* at *path*."""
+        oracle = SchemaOracle(dict(node))
+        hinted = path in self.hints and oracle.is_valid(self.hints[path])
+        choices = _choices(node, oracle)
+        if choices is not None:  # the example first in the one draw there is anyway
+            first = [self.hints[path]] if hinted else []
+            values = _distinct([*first, *choices])
+            return st.just(values[0]) if len(values) == 1 else st.sampled_from(values)
         strategy = self._build(node, path)
-        if path in self.hints and SchemaOracle(dict(node)).is_valid(self.hints[path]):
-            return st.one_of(st.just(self.hints[path]), strategy)
-        return strategy
+        return st.one_of(st.just(self.hints[path]), strategy) if hinted else strategy
 
     def _build(self, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
-        if "const" in node:
-            return st.just(node["const"])
-        if "enum" in node:
-            oracle = SchemaOracle(dict(node))
-            return st.sampled_from([v for v in node["enum"] if oracle.is_valid(v)])
         for key in ("anyOf", "oneOf"):
             if key in node:
                 return self._branches(node, key, path)
@@ -132,6 +132,18 @@ class ValueBuilder:
             return st.one_of(merged)
         oracle = SchemaOracle(dict(node))
         return st.one_of(merged).filter(oracle.is_valid)
+
+
+def _choices(node: Mapping[str, Any], oracle: SchemaOracle) -> list[Any] | None:
+    """Every valid value of a node that has few (const, enum, a boolean), else None; an empty
+    list (an enum nothing in satisfies) makes an empty strategy."""
+    if "const" in node:
+        return [node["const"]]
+    if "enum" in node:
+        return [v for v in node["enum"] if oracle.is_valid(v)]
+    if node.get("type") == "boolean" and set(node) == {"type"}:
+        return [False, True]
+    return None
 
 
 def _integer_bounds(node: Mapping[str, Any]) -> tuple[int | None, int | None]:
