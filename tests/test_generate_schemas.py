@@ -58,6 +58,10 @@ WIDGET: dict[str, Any] = {
         "nested": {"type": "object", "properties": {"code": {"$ref": "#/$defs/code"}},
                    "required": ["code"], "additionalProperties": False},
         "open": {"type": "object", "additionalProperties": {"type": "boolean"}},
+        "alt": {"type": "string", "pattern": "^(ab|cd)+$"},
+        "twice": {"type": "string", "pattern": "^a{2,5}b?$"},
+        "digit": {"type": "string", "pattern": "[0-9]"},
+        "word": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 40},
     },
     "$defs": {
         "small": {"type": "integer", "maximum": 9},
@@ -77,7 +81,8 @@ WIDGET_RULES = {
     "point[].type", "tags.uniqueItems", "tags.minItems", "tags.maxItems", "tags[].minLength",
     "value.anyOf", "choice.oneOf", "combo.minimum", "combo.maximum", "level.enum",
     "required.nested.code", "nested.additionalProperties", "nested.code.pattern", "open.type",
-    "json.nan", "json.syntax",
+    "json.nan", "json.syntax", "alt.pattern", "twice.pattern", "digit.pattern", "word.pattern",
+    "word.maxLength",
 }  # fmt: skip
 #: Rules whose mutants may carry a second rule: one item too many of a unique array repeats an
 #: item when the array has no other value to add; a too-long tuple at maxItems; ...
@@ -181,6 +186,10 @@ WIDGET_REACHES = [
     ("an email", lambda m: "@" in m.get("owner", "")),
     ("a time with a fraction", lambda m: "." in m.get("at", "")),
     ("a leap day", lambda m: m.get("day", "").endswith("-02-29")),
+    ("an alternation repeated", lambda m: len(m.get("alt", "")) >= 4),
+    ("two quantifiers at their most", lambda m: m.get("twice") == "aaaaab"),
+    ("a digit anywhere (unanchored)", lambda m: len(m.get("digit", "")) > 1),
+    ("a word at its maxLength", lambda m: len(m.get("word", "")) == 40),
 ]  # fmt: skip
 
 

@@ -191,6 +191,8 @@ def _one_draw(parts: list[Part], max_size: int | None) -> st.SearchStrategy[str]
     variable = [i for i, (_, low, high) in enumerate(parts) if high != low]
     if len(variable) > 1:
         return None
+    if not parts:
+        return st.just("")  # ^$
     shortest = sum(low for _, low, _ in parts)
     widest = shortest  # the longest a string can be (None: unbounded)
     if variable:
