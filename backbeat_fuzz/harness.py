@@ -133,8 +133,9 @@ class Progress:
         return time.monotonic() - self.started
 
 
-def _unit_seed(campaign_seed: int, unit: Unit) -> int:
-    digest = hashlib.sha256(f"{campaign_seed}:{unit.key}".encode()).digest()
+def _unit_seed(campaign_seed: int, unit: Unit, round_number: int = 0) -> int:
+    salt = f":{round_number}" if round_number else ""
+    digest = hashlib.sha256(f"{campaign_seed}:{unit.key}{salt}".encode()).digest()
     return int.from_bytes(digest[:8], "big")
 
 
@@ -214,7 +215,7 @@ def _payload(example: Any, unit: Unit) -> tuple[bytes, Any, str]:
     return canonical_text(example).encode(), example, ""
 
 
-def _run_unit(run: _Run, unit: Unit, examples: int) -> None:
+def _run_unit(run: _Run, unit: Unit, examples: int, round_number: int = 0) -> None:
     """One Hypothesis run over *unit*; its findings are recorded in *run*."""
     config = run.config
     expected = Expected.ACCEPT if unit.rule is None else Expected.REJECT
@@ -259,7 +260,7 @@ def _run_unit(run: _Run, unit: Unit, examples: int) -> None:
             raise _FAILURES[outcome](data, response, note)
 
     test = settings(_settings(config, examples, run.database, unit))(
-        seed(_unit_seed(run.seed, unit))(given(strategy)(body))
+        seed(_unit_seed(run.seed, unit, round_number))(given(strategy)(body))
     )
     try:
         with warnings.catch_warnings():  # e.g. "overly large repr" of a 1001-item mutant
@@ -379,6 +380,35 @@ def _budget(config: CampaignConfig, units: list[Unit]) -> dict[Unit, int]:
     return {u: max(1, -(-config.max_examples // per_cell[(u.kind, u.direction)])) for u in units}
 
 
+#: With a --duration, units run in rounds of at most this many examples each, so that the time
+#: is shared by every kind and rule instead of going to the first units in the list.
+ROUND_EXAMPLES = 50
+
+
+def _run_units(run: _Run, units: list[Unit], budget: dict[Unit, int]) -> None:
+    """Run every unit to its budget: in one pass, or in rounds when a deadline is set."""
+    done = dict.fromkeys(units, 0)
+    size = None if run.deadline is None else ROUND_EXAMPLES
+    round_number = 0
+    while pending := [u for u in units if done[u] < budget[u]]:
+        for number, unit in enumerate(pending):
+            if run.past_deadline():
+                run.skipped.append(
+                    f"--duration reached in round {round_number + 1}: "
+                    f"{len(pending) - number} of {len(units)} units had budget left"
+                )
+                return
+            left = budget[unit] - done[unit]
+            examples = left if size is None else min(size, left)
+            run.progress.unit = unit
+            found = len(run.findings)
+            _run_unit(run, unit, examples, round_number)
+            # A unit ends at its first findings, as a Hypothesis run does: later rounds would
+            # only find and shrink the same bug again.
+            done[unit] += examples if len(run.findings) == found else left
+        round_number += 1
+
+
 def run_campaign(
     config: CampaignConfig, *, on_progress: Callable[[Progress], None] | None = None
 ) -> CampaignReport:
@@ -422,15 +452,7 @@ def run_campaign(
             skipped=notes,
         )
         _replay(run, units)
-        budget = _budget(config, units)
-        for number, unit in enumerate(units):
-            if run.past_deadline():
-                run.skipped.append(
-                    f"--duration reached: {len(units) - number} of {len(units)} units not run"
-                )
-                break
-            progress.unit = unit
-            _run_unit(run, unit, budget[unit])
+        _run_units(run, units, _budget(config, units))
     return _report(run, units, baseline)
 
 
@@ -527,13 +549,5 @@ def run_cell(
         None if config.duration is None else progress.started + config.duration,
         skipped=notes,
     )
-    budget = _budget(cell_config, units)
-    for number, unit in enumerate(units):
-        if run.past_deadline():
-            run.skipped.append(
-                f"--duration reached: {len(units) - number} of {len(units)} units not run"
-            )
-            break
-        progress.unit = unit
-        _run_unit(run, unit, budget[unit])
+    _run_units(run, units, _budget(cell_config, units))
     return _report(run, units, baseline)

@@ -223,3 +223,21 @@ def test_under_ci_true_the_database_is_used_and_seeds_are_honoured(workdir: Path
     assert [p for p in database.rglob("*") if p.is_file()], "nothing saved to --database"
     assert one == again  # the seed decides the run...
     assert one != other  # ...so the ci profile's derandomize=True is not in force
+
+
+# -- duration ---------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("workdir")
+def test_a_duration_shares_the_time_between_every_rule() -> None:
+    """A huge budget capped by --duration must not be spent on the first units alone."""
+    config = _config(
+        f"{PLANTED}:accept_all", kinds=("statusclaim",), max_examples=10**6, duration=12.0
+    )
+    report = run_campaign(config)
+    units, _ = plan_units(config, "str")
+    invalid_rules = {u.rule for u in units if u.rule is not None}
+    found = {f.rule for f in report.failures if f.outcome.value == "false_accept"}
+    assert found == invalid_rules
+    assert report.counts["statusclaim"]["valid"] > 0
+    assert any("--duration reached" in note for note in report.skipped)

@@ -78,3 +78,8 @@ def recording(text: str) -> bool:
     with open(os.environ["BACKBEAT_TEST_LOG"], "a", encoding="utf-8") as log:
         log.write(json.dumps(text) + "\n")
     return three_bugs(text)
+
+
+def accept_all(text: str) -> bool:
+    """Accepts everything: every invalid message is a false accept."""
+    return True
