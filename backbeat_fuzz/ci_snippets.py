@@ -38,14 +38,15 @@ class SnippetOptions:
         python: the Python version CI sets up.
         target: the consumer the fuzz jobs test (any ``--target`` form).
         max_examples: the nightly campaign's ``--max-examples`` (examples per kind and
-            direction); ``--duration 1800`` caps the night whatever this is.
+            direction): large, so that ``--duration 1800`` is what ends the night; with a
+            duration the harness runs its units in rounds, so every rule gets its share.
     """
 
     messages: str = "messages"
     package: str = "backbeat-fuzz"
     python: str = "3.11"
     target: str = "mysvc.handler"
-    max_examples: int = 2000
+    max_examples: int = 1_000_000
 
 
 GITHUB_ACTIONS = """\
