@@ -184,22 +184,33 @@ class _Spread:
         return "".join(out)
 
 
-def _one_draw(parts: list[Part], max_size: int | None) -> st.SearchStrategy[str] | None:
-    """Strings of a pattern with at most one variable atom, in a single string draw (a tuple
-    of one draw per atom costs several times as much); with *max_size*, also strings of exactly
-    that length (where a column sized too small breaks). None for two variable atoms or more."""
+def _one_draw(
+    parts: list[Part], min_size: int, max_size: int | None
+) -> st.SearchStrategy[str] | None:
+    """Strings of a pattern with at most one variable atom and of *min_size* to *max_size*
+    characters, in a single string draw (a tuple of one draw per atom costs several times as
+    much); with *max_size*, also strings of exactly that length (where a column sized too small
+    breaks). None for two variable atoms or more."""
     variable = [i for i, (_, low, high) in enumerate(parts) if high != low]
     if len(variable) > 1:
         return None
     if not parts:
-        return st.just("")  # ^$
+        return st.just("") if min_size == 0 else st.nothing()  # ^$
     shortest = sum(low for _, low, _ in parts)
     widest = shortest  # the longest a string can be (None: unbounded)
     if variable:
         _, low, high = parts[variable[0]]
         widest = None if high is None else shortest + high - low
-    sizes = [(shortest, shortest + _OPEN_REPEAT if widest is None else widest)]
-    if max_size is not None and sizes[0][1] < max_size and (widest is None or max_size <= widest):
+    least = max(shortest, min_size)
+    most = least + _OPEN_REPEAT if widest is None else widest
+    most = most if max_size is None else min(most, max_size)
+    sizes = [(least, most)] if least <= most else []
+    if (
+        max_size is not None
+        and least <= max_size
+        and most < max_size
+        and (widest is None or max_size <= widest)
+    ):
         sizes.append((max_size, max_size))
     top = _INDEX_BASE + max(len(chars) for chars, _, _ in parts) - 1
     alphabet = st.characters(min_codepoint=_INDEX_BASE, max_codepoint=top)
@@ -214,18 +225,25 @@ def _run(chars: str, low: int, high: int) -> st.SearchStrategy[str]:
     return st.text(st.sampled_from(chars), min_size=low, max_size=high)
 
 
-def _compiled_sequence(pattern: str, max_size: int | None) -> st.SearchStrategy[str] | None:
-    """A direct strategy for ``^(atom quantifier?)*$`` patterns; None for anything richer."""
+def _sized(min_size: int, max_size: int | None) -> Callable[[str], bool]:
+    return lambda s: min_size <= len(s) and (max_size is None or len(s) <= max_size)
+
+
+def _compiled_sequence(
+    pattern: str, min_size: int, max_size: int | None
+) -> st.SearchStrategy[str] | None:
+    """A direct strategy for ``^(atom quantifier?)*$`` patterns, exact by construction (no
+    filter but for lengths with several variable atoms); None for anything richer."""
     parts = _sequence_parts(pattern)
     if parts is None:
         return None
-    direct = _one_draw(parts, max_size)
+    direct = _one_draw(parts, min_size, max_size)
     if direct is not None:
         return direct
     texts = [
         _run(chars, low, low + _OPEN_REPEAT if high is None else high) for chars, low, high in parts
     ]
-    return st.tuples(*texts).map("".join)
+    return st.tuples(*texts).map("".join).filter(_sized(min_size, max_size))
 
 
 def _python_pattern(pattern: str) -> re.Pattern[str]:
@@ -239,22 +257,26 @@ def _python_pattern(pattern: str) -> re.Pattern[str]:
         ) from None
 
 
-def pattern_strings(pattern: str, max_size: int | None = None) -> st.SearchStrategy[str]:
-    """Strings that match *pattern* under ECMA-262 semantics.
+def pattern_strings(
+    pattern: str, min_size: int = 0, max_size: int | None = None
+) -> st.SearchStrategy[str]:
+    """Strings of *min_size* to *max_size* characters that match *pattern* under ECMA-262.
 
     Anchored sequences of literals and bracket classes with quantifiers (the shape of most
-    contract patterns) are built directly, one string draw per atom, and with *max_size* (the
-    field's ``maxLength``) also reach exactly that length when an open quantifier allows it;
-    anything richer goes through :func:`hypothesis.strategies.from_regex` in ASCII mode (so
-    ``\\d`` is ``[0-9]``). Either way a string is kept only if ECMA-262 agrees. Shrinks towards
-    the first character of each class.
+    contract patterns) are built directly, in one string draw when at most one atom varies, and
+    with *max_size* (the field's ``maxLength``) also reach exactly that length when an open
+    quantifier allows it; anything richer goes through
+    :func:`hypothesis.strategies.from_regex` in ASCII mode (so ``\\d`` is ``[0-9]``), each string
+    kept only if ECMA-262 agrees. Shrinks towards the first character of each class.
     """
     ecma.compile_pattern(pattern)
-    direct = _compiled_sequence(pattern, max_size)
-    if direct is None:
-        anchored = pattern.startswith("^") and pattern.endswith("$")
-        direct = st.from_regex(_python_pattern(pattern), fullmatch=anchored)
-    return direct.filter(lambda s: ecma.search(pattern, s))
+    direct = _compiled_sequence(pattern, min_size, max_size)
+    if direct is not None:
+        return direct
+    anchored = pattern.startswith("^") and pattern.endswith("$")
+    regex = st.from_regex(_python_pattern(pattern), fullmatch=anchored)
+    sized = _sized(min_size, max_size)
+    return regex.filter(lambda s: sized(s) and ecma.search(pattern, s))
 
 
 #: Offsets consumers get wrong: both cases of Z, the two zero offsets, half and quarter hours,

@@ -270,15 +270,13 @@ def _distinct(values: list[Any]) -> list[Any]:
 
 def _string(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
     lo, hi = node.get("minLength", 0), node.get("maxLength")
-    if "format" in node:
-        base = FORMAT_STRATEGIES[node["format"]]()
-    elif "pattern" in node:
-        base = pattern_strings(node["pattern"], hi)
-    else:
-        return free_text(lo, hi)
-    if "format" in node and "pattern" in node:
-        oracle = SchemaOracle(dict(node))
-        return base.filter(oracle.is_valid)
+    if "format" not in node:
+        return pattern_strings(node["pattern"], lo, hi) if "pattern" in node else free_text(lo, hi)
+    base = FORMAT_STRATEGIES[node["format"]]()
+    if "pattern" in node:
+        return base.filter(SchemaOracle(dict(node)).is_valid)
+    if lo == 0 and hi is None:
+        return base
     return base.filter(lambda s: lo <= len(s) and (hi is None or len(s) <= hi))
 
 
