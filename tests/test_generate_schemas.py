@@ -62,6 +62,7 @@ WIDGET: dict[str, Any] = {
         "twice": {"type": "string", "pattern": "^a{2,5}b?$"},
         "digit": {"type": "string", "pattern": "[0-9]"},
         "word": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 40},
+        "ranged": {"type": "string", "pattern": "^x[0-9]*$", "minLength": 20, "maxLength": 30},
     },
     "$defs": {
         "small": {"type": "integer", "maximum": 9},
@@ -82,7 +83,7 @@ WIDGET_RULES = {
     "value.anyOf", "choice.oneOf", "combo.minimum", "combo.maximum", "level.enum",
     "required.nested.code", "nested.additionalProperties", "nested.code.pattern", "open.type",
     "json.nan", "json.syntax", "alt.pattern", "twice.pattern", "digit.pattern", "word.pattern",
-    "word.maxLength",
+    "word.maxLength", "ranged.minLength", "ranged.maxLength",
 }  # fmt: skip
 #: Rules whose mutants may carry a second rule: one item too many of a unique array repeats an
 #: item when the array has no other value to add; a too-long tuple at maxItems; ...
@@ -190,6 +191,8 @@ WIDGET_REACHES = [
     ("two quantifiers at their most", lambda m: m.get("twice") == "aaaaab"),
     ("a digit anywhere (unanchored)", lambda m: len(m.get("digit", "")) > 1),
     ("a word at its maxLength", lambda m: len(m.get("word", "")) == 40),
+    ("a pattern at its minLength", lambda m: len(m.get("ranged", "")) == 20),
+    ("a pattern at its maxLength", lambda m: len(m.get("ranged", "")) == 30),
 ]  # fmt: skip
 
 

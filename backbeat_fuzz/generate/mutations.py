@@ -367,6 +367,7 @@ def violate_maxLength(node: Mapping[str, Any], path: Path, ctx: Context) -> Iter
         pairs = [
             ("one character too long", padded[: size + 1]),
             ("one astral character too long", (value + "😀" * (size + 1))[: size + 1]),
+            ("its last character repeated", (value + (value[-1:] or "a") * (size + 1))[: size + 1]),
         ]
         grown = grow(value, size + 1) if grow else None
         if grown is not None:
