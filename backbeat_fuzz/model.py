@@ -19,6 +19,9 @@ def canonical_text(message: Any) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+_REPR_LIMIT = 300
+
+
 @dataclass(frozen=True)
 class Mutant:
     """One invalid message: a valid message with exactly one rule broken.
@@ -39,6 +42,15 @@ class Mutant:
     origin: dict[str, Any] = field(repr=False)
     note: str = ""
     parsed: Any = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        text = self.text
+        shown = text if len(text) <= _REPR_LIMIT else f"{text[:_REPR_LIMIT]}... ({len(text)} chars)"
+        return f"Mutant(kind={self.kind!r}, rule={self.rule!r}, note={self.note!r}, text={shown!r})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis and IPython print a mutant short: a 1001-item message is not a report."""
+        printer.text(repr(self))
 
     @property
     def text(self) -> str:
