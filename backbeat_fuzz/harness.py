@@ -409,6 +409,40 @@ def _run_units(run: _Run, units: list[Unit], budget: dict[Unit, int]) -> None:
         round_number += 1
 
 
+def _open_target(config: CampaignConfig) -> Target:
+    return load_target(
+        config.target,
+        input_mode=config.input_mode,
+        reject_on=config.reject_on,
+        timeout=config.timeout,
+    )
+
+
+def _start(
+    config: CampaignConfig,
+    target: Target,
+    notes: list[str],
+    on_progress: Callable[[Progress], None] | None,
+) -> _Run:
+    """The state of a run starting now: its seed, corpus, database and deadline."""
+    corpus = None
+    if config.corpus_dir is not None:
+        check_writable_folder(config.corpus_dir, "--corpus")
+        corpus = Corpus(config.corpus_dir)
+    progress = Progress()
+    return _Run(
+        config,
+        target,
+        config.seed if config.seed is not None else random.SystemRandom().randrange(2**32),
+        corpus,
+        open_database(config.database),
+        progress,
+        on_progress or (lambda p: None),
+        None if config.duration is None else progress.started + config.duration,
+        skipped=notes,
+    )
+
+
 def run_campaign(
     config: CampaignConfig, *, on_progress: Callable[[Progress], None] | None = None
 ) -> CampaignReport:
@@ -418,39 +452,15 @@ def run_campaign(
         UsageError: a bad target, kind, rule, database, corpus, baseline or schemas folder, or
             a selection of rules none of which the target can receive.
     """
-    campaign_seed = (
-        config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
-    )
     baseline: Baseline | None = load_baseline(config.baseline) if config.baseline else None
-    database = open_database(config.database)
-    corpus = Corpus(config.corpus_dir) if config.corpus_dir is not None else None
-    if config.corpus_dir is not None:
-        check_writable_folder(config.corpus_dir, "--corpus")
-    progress = Progress()
-    with load_target(
-        config.target,
-        input_mode=config.input_mode,
-        reject_on=config.reject_on,
-        timeout=config.timeout,
-    ) as target:
+    with _open_target(config) as target:
         units, notes = plan_units(config, target.input_mode.value)
         if not units and config.shard is None:
             raise UsageError(
                 f"nothing to send: {'; '.join(notes)}; choose other --rule values, "
                 "or --input bytes for a Python target"
             )
-        deadline = None if config.duration is None else progress.started + config.duration
-        run = _Run(
-            config,
-            target,
-            campaign_seed,
-            corpus,
-            database,
-            progress,
-            on_progress or (lambda p: None),
-            deadline,
-            skipped=notes,
-        )
+        run = _start(config, target, notes, on_progress)
         _replay(run, units)
         _run_units(run, units, _budget(config, units))
     return _report(run, units, baseline)
@@ -522,32 +532,13 @@ def run_cell(
     if direction not in DIRECTIONS:
         raise UsageError(f"direction={direction!r} is unknown; use 'valid' or 'invalid'")
     if target is None:
-        with load_target(
-            config.target,
-            input_mode=config.input_mode,
-            reject_on=config.reject_on,
-            timeout=config.timeout,
-        ) as loaded:
+        with _open_target(config) as loaded:
             return run_cell(config, kind, direction, target=loaded, on_progress=on_progress)
     baseline: Baseline | None = load_baseline(config.baseline) if config.baseline else None
     name = load_contract(config.schemas_dir).kind(kind).name
     cell_config = replace(config, kinds=(name,), shard=None)
     units, notes = plan_units(cell_config, target.input_mode.value)
     units = [u for u in units if u.direction == direction]
-    progress = Progress()
-    campaign_seed = (
-        config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
-    )
-    run = _Run(
-        cell_config,
-        target,
-        campaign_seed,
-        Corpus(config.corpus_dir) if config.corpus_dir is not None else None,
-        open_database(config.database),
-        progress,
-        on_progress or (lambda p: None),
-        None if config.duration is None else progress.started + config.duration,
-        skipped=notes,
-    )
+    run = _start(cell_config, target, notes, on_progress)
     _run_units(run, units, _budget(cell_config, units))
     return _report(run, units, baseline)

@@ -12,7 +12,7 @@ run seeded as the harness seeds that unit:
   the harness's budget), in-process: what generation costs before any harness plumbing.
 - **harness**: :func:`backbeat_fuzz.harness.run_cell` for that kind and direction (the units,
   budgets and seeds :func:`~backbeat_fuzz.harness.run_campaign` gives them) against
-  ``bench_consumers:accept`` (valid) or ``bench_consumers:reject`` (invalid) in its worker
+  ``trivial_consumers:accept`` (valid) or ``trivial_consumers:reject`` (invalid) in its worker
   process, timed end to end (worker start included). Messages count as ``report.counts``
   counts them: each distinct message sent once; a repeat drawn again is answered from the
   harness's cache and not counted.
@@ -185,9 +185,9 @@ def _engine(run: Run, body: Callable[[Any], None]) -> None:
 
 def _timed_runs(runs: list[Run], direction: str, encode: Callable[[Any], str]) -> Timing:
     """Time *runs* in-process; each example is encoded, remembered and given to the consumer."""
-    import bench_consumers
+    import trivial_consumers
 
-    consumer = bench_consumers.accept if direction == "valid" else bench_consumers.reject
+    consumer = trivial_consumers.accept if direction == "valid" else trivial_consumers.reject
     seen: set[str] = set()
     examples = [0]
 
@@ -206,7 +206,7 @@ def _timed_runs(runs: list[Run], direction: str, encode: Callable[[Any], str]) -
 
 def _units(kind: str, direction: str) -> tuple[list[Unit], int]:
     """The units the harness runs for *kind* and *direction*, and the examples each gets."""
-    config = CampaignConfig(target="bench_consumers:accept", kinds=(kind,), corpus_dir=None)
+    config = CampaignConfig(target="trivial_consumers:accept", kinds=(kind,), corpus_dir=None)
     units = [u for u in plan_units(config, "str")[0] if u.direction == direction]
     return units, max(1, -(-EXAMPLES // len(units)))
 
@@ -249,7 +249,7 @@ def ours(kind: str, direction: str) -> Timing:
 
 @contextlib.contextmanager
 def _importable() -> Iterator[None]:
-    """Let the harness's worker process import ``bench_consumers`` (it inherits PYTHONPATH)."""
+    """Let the harness's worker process import ``trivial_consumers`` (it inherits PYTHONPATH)."""
     before = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE), before) if p)
     try:
@@ -265,7 +265,7 @@ def harness(kind: str, direction: str) -> Timing:
     """The harness end to end: run_cell against the trivial consumer in its worker process."""
     consumer = "accept" if direction == "valid" else "reject"
     config = CampaignConfig(
-        target=f"bench_consumers:{consumer}",
+        target=f"trivial_consumers:{consumer}",
         max_examples=EXAMPLES,
         seed=SEED,
         corpus_dir=None,
@@ -378,7 +378,7 @@ def run() -> None:
     """Time the floor, our strategies and the harness per kind; print rates and the ratio."""
     print(
         f"  {EXAMPLES} examples per kind and direction, seed {SEED}, best of {REPEATS}; "
-        "trivial consumers (bench_consumers.accept / reject)"
+        "trivial consumers (trivial_consumers.accept / reject)"
     )
     ratios = {kind: _report_valid(kind) for kind in KINDS}
     for kind in KINDS:
