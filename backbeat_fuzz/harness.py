@@ -427,8 +427,8 @@ def _start(
     """The state of a run starting now: its seed, corpus, database and deadline."""
     corpus = None
     if config.corpus_dir is not None:
-        check_writable_folder(config.corpus_dir, "--corpus")
         corpus = Corpus(config.corpus_dir)
+        check_writable_folder(config.corpus_dir, "--corpus")
     progress = Progress()
     return _Run(
         config,
