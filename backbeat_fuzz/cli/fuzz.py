@@ -24,6 +24,35 @@ EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DATABASE = ".backbeat-fuzz/examples"
 
 
+#: Options several commands share, declared once.
+_SCHEMAS = click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path),
+    help="Schemas folder (default: the packaged v1 contract).",
+)
+_INPUT = click.option(
+    "--input",
+    "input_mode",
+    type=click.Choice(["str", "bytes", "object"]),
+    default="str",
+    show_default=True,
+    help="What a Python target is given: the text, the bytes, or the parsed object.",
+)
+_REJECT_ON = click.option(
+    "--reject-on",
+    multiple=True,
+    help="Another exception class (module.ExcName) that means 'rejected'. Repeatable.",
+)
+_TIMEOUT = click.option(
+    "--timeout",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds per message before the verdict is a hang.",
+)
+
+
 def _fail(message: str) -> click.ClickException:
     exc = click.ClickException(message)
     exc.exit_code = EXIT_USAGE
@@ -134,32 +163,10 @@ def _write_reports(report: Any, paths: tuple[Path | None, ...]) -> None:
     type=int,
     help="Campaign seed; the same seed, target and budget replay the same run.",
 )
-@click.option(
-    "--input",
-    "input_mode",
-    type=click.Choice(["str", "bytes", "object"]),
-    default="str",
-    show_default=True,
-    help="What a Python target is given: the text, the bytes, or the parsed object.",
-)
-@click.option(
-    "--reject-on",
-    multiple=True,
-    help="Another exception class (module.ExcName) that means 'rejected'. Repeatable.",
-)
-@click.option(
-    "--timeout",
-    default=2.0,
-    show_default=True,
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds per message before the verdict is a hang.",
-)
-@click.option(
-    "--schemas",
-    "schemas_dir",
-    type=click.Path(path_type=Path),
-    help="Schemas folder (default: the packaged v1 contract).",
-)
+@_INPUT
+@_REJECT_ON
+@_TIMEOUT
+@_SCHEMAS
 @click.option(
     "--corpus",
     "corpus_dir",
@@ -280,12 +287,7 @@ def main(
 @click.option(
     "--rule", "rules", multiple=True, help="Only rules matching this selection. Repeatable."
 )
-@click.option(
-    "--schemas",
-    "schemas_dir",
-    type=click.Path(path_type=Path),
-    help="Schemas folder (default: the packaged v1 contract).",
-)
+@_SCHEMAS
 @click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
 def mutations(
     kinds: tuple[str, ...], rules: tuple[str, ...], schemas_dir: Path | None, as_json: bool
@@ -329,19 +331,9 @@ def mutations(
     help="The corpus folder to replay.",
 )
 @click.option("--kind", "kinds", multiple=True, help="Only entries of this kind. Repeatable.")
-@click.option(
-    "--input",
-    "input_mode",
-    type=click.Choice(["str", "bytes", "object"]),
-    default="str",
-    show_default=True,
-)
-@click.option(
-    "--reject-on", multiple=True, help="Another exception class meaning 'rejected'. Repeatable."
-)
-@click.option(
-    "--timeout", default=2.0, show_default=True, type=click.FloatRange(min=0, min_open=True)
-)
+@_INPUT
+@_REJECT_ON
+@_TIMEOUT
 @click.option("--quiet", "-q", is_flag=True, help="Print only entries that still fail.")
 def replay(
     target: str,
@@ -402,12 +394,7 @@ def replay(
     help="The same seed writes the same files.",
 )
 @click.option("--kind", "kinds", multiple=True, help="Only this kind. Repeatable.")
-@click.option(
-    "--schemas",
-    "schemas_dir",
-    type=click.Path(path_type=Path),
-    help="Schemas folder (default: the packaged v1 contract).",
-)
+@_SCHEMAS
 def seed_command(
     out: Path, count: int, seed_: int, kinds: tuple[str, ...], schemas_dir: Path | None
 ) -> None:
