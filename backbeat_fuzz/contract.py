@@ -150,12 +150,8 @@ def _load_kind(path: Path, rules: list[CrossFieldRule], *, check: bool) -> Messa
 
 
 @functools.lru_cache(maxsize=32)
-def _load(folder: Path) -> Contract:
-    if not folder.is_dir():
-        raise SchemaError(
-            f"schemas folder {str(folder)!r} does not exist or is not a folder; "
-            "pass a folder holding *.schema.json files, or omit it to use the packaged schemas"
-        )
+def _load(folder: Path, shown: str) -> Contract:
+    """The contract of *folder* (resolved, the cache key); *shown* is the path as given."""
     rules = [
         rule
         for p in sorted(folder.glob("rules-*.json"))
@@ -173,7 +169,7 @@ def _load(folder: Path) -> Contract:
         kinds[kind.name] = kind
     if not kinds:
         raise SchemaError(
-            f"schemas folder {str(folder)!r} holds no *.schema.json file; "
+            f"schemas folder {shown!r} holds no *.schema.json file; "
             "point at the folder with the schemas, or omit it to use the packaged schemas"
         )
     return Contract(kinds=kinds, source=folder)
@@ -186,4 +182,9 @@ def load_contract(schemas_dir: str | Path | None = None) -> Contract:
         SchemaError: the folder is missing, empty, or holds an invalid document.
     """
     folder = packaged_schemas_dir() if schemas_dir is None else Path(schemas_dir)
-    return _load(folder.resolve())
+    if not folder.is_dir():
+        raise SchemaError(
+            f"schemas folder {str(folder)!r} does not exist or is not a folder; "
+            "pass a folder holding *.schema.json files, or omit it to use the packaged schemas"
+        )
+    return _load(folder.resolve(), str(folder))

@@ -95,12 +95,12 @@ BASELINES = {
         ),
         (
             ["--schemas", "missing"],
-            "schemas folder '{tmp}/missing' does not exist or is not a folder; pass a folder "
+            "schemas folder 'missing' does not exist or is not a folder; pass a folder "
             "holding *.schema.json files, or omit it to use the packaged schemas",
         ),
         (
             ["--schemas", "empty"],
-            "schemas folder '{tmp}/empty' holds no *.schema.json file; point at the folder with "
+            "schemas folder 'empty' holds no *.schema.json file; point at the folder with "
             "the schemas, or omit it to use the packaged schemas",
         ),
         (
