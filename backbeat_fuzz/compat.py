@@ -62,7 +62,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis.errors import HypothesisWarning, InvalidArgument, NoSuchExample, Unsatisfiable
 
 from .contract import MessageKind, load_contract
-from .errors import SchemaError, UsageError
+from .errors import SchemaError, UnsupportedSchemaError, UsageError
 from .model import canonical_text
 from .strategies import valid_messages
 from .validator import MessageValidator, Violation
@@ -447,8 +447,8 @@ def _search(
         suppress_health_check=list(HealthCheck),
         verbosity=Verbosity.quiet,
     )
-    strategy = valid_messages(source_kind, schemas_dir=source_dir)
     try:
+        strategy = valid_messages(source_kind, schemas_dir=source_dir)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HypothesisWarning)
             found = find(
@@ -459,9 +459,9 @@ def _search(
             )
     except NoSuchExample:
         return DirectionVerdict(name, True, None, max_examples)
-    except (Unsatisfiable, InvalidArgument) as exc:
+    except (Unsatisfiable, InvalidArgument, UnsupportedSchemaError) as exc:
         version = "new" if name == "forward" else "old"
-        why = f" ({exc})" if isinstance(exc, InvalidArgument) else ""
+        why = "" if isinstance(exc, Unsatisfiable) else f" ({exc})"
         raise SchemaError(
             f"no valid {source_kind} message can be generated from the {version} schema{why}; "
             "check that it can be satisfied (its example should validate)"

@@ -22,7 +22,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, seed, settings
 from hypothesis import strategies as st
-from hypothesis.errors import HypothesisWarning, Unsatisfiable
+from hypothesis.errors import HypothesisWarning, InvalidArgument, Unsatisfiable
 
 from . import __version__
 from .baseline import Baseline, load_baseline
@@ -266,6 +266,10 @@ def _run_unit(run: _Run, unit: Unit, examples: int, round_number: int = 0) -> No
         with warnings.catch_warnings():  # e.g. "overly large repr" of a 1001-item mutant
             warnings.simplefilter("ignore", HypothesisWarning)
             test()
+    except InvalidArgument as exc:  # a schema the generators cannot satisfy, found late
+        raise UsageError(
+            f"cannot generate {unit.key} messages from the schema ({exc}); fix the schema"
+        ) from None
     except Unsatisfiable:
         why = "before the deadline" if run.past_deadline() else "(every draw was rejected)"
         run.skipped.append(f"{unit.key}: no example could be sent {why}")

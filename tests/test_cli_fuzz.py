@@ -535,3 +535,17 @@ def test_the_same_seed_target_and_budget_give_the_same_findings_and_files(
     assert len(files_one) > 100
     assert files_one == files_two
     assert report_one == report_two
+
+
+def test_a_schemas_folder_that_admits_no_message_is_one_line(workdir: Path) -> None:
+    schema = MessageValidator().contract.kind("statusclaim").schema
+    broken = json.loads(json.dumps(schema))
+    broken["properties"]["progress"]["minimum"] = 2
+    (workdir / "bad").mkdir()
+    (workdir / "bad" / "statusclaim-v1.schema.json").write_text(json.dumps(broken))
+    result = fuzz("--target", DEMO, "--max-examples", "1", "--schemas", "bad")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: schema at /properties/progress can match nothing: minimum 2 and maximum 1 "
+        "leave no number; fix the schema\n"
+    )

@@ -20,6 +20,7 @@ from hypothesis import Phase, find, given, settings
 from backbeat_fuzz import MessageValidator
 from backbeat_fuzz.errors import UnsupportedSchemaError
 from backbeat_fuzz.formats import FORMATS
+from backbeat_fuzz.generate.canonical import canonicalise
 from backbeat_fuzz.model import Mutant, canonical_text
 from backbeat_fuzz.strategies import invalid_messages, mutation_catalogue, valid_messages
 
@@ -327,3 +328,29 @@ def test_a_new_pattern_is_mutated_with_no_code_change(grown: Path) -> None:
 def test_the_copied_rules_still_hold_in_the_copy(grown: Path) -> None:
     rules = {info.rule for info in mutation_catalogue("barreport", schemas_dir=grown)}
     assert {"rules.from_beat_le_to_beat", "rules.on_time_reviews_le_agents_reporting"} <= rules
+
+
+# -- schemas that can match nothing -------------------------------------------------------------
+
+UNSATISFIABLE = [
+    ({"type": "number", "minimum": 2, "maximum": 1}, "minimum 2 and maximum 1 leave no number"),
+    ({"type": "number", "exclusiveMinimum": 1, "maximum": 1}, "exclusiveMinimum 1 and maximum 1"),
+    ({"type": "integer", "minimum": 0.2, "maximum": 0.8}, "no integer lies between minimum 0.2"),
+    ({"type": "string", "minLength": 3, "maxLength": 2}, "minLength 3 > maxLength 2"),
+    ({"type": "array", "minItems": 2, "maxItems": 1}, "minItems 2 > maxItems 1"),
+    ({"allOf": [{"enum": ["a"]}, {"enum": ["b"]}]}, "its enum is empty"),
+]
+
+
+@pytest.mark.parametrize(("node", "why"), UNSATISFIABLE, ids=[w for _, w in UNSATISFIABLE])
+def test_a_schema_that_matches_nothing_is_a_clear_error(node: dict[str, Any], why: str) -> None:
+    schema = {"type": "object", "properties": {"x": node}}
+    with pytest.raises(UnsupportedSchemaError, match=re.escape(why)) as info:
+        canonicalise(schema)
+    assert str(info.value).startswith("schema at /properties/x can match nothing: ")
+    assert str(info.value).endswith("; fix the schema")
+
+
+def test_bounds_on_strings_are_not_checked_as_numbers() -> None:
+    """minimum/maximum say nothing about strings: a string schema with them is satisfiable."""
+    canonicalise({"type": "string", "minimum": 2, "maximum": 1})

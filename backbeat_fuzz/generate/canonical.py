@@ -163,6 +163,7 @@ class _Canon:
                     f"keyword {key!r} at {where or '/'} is not supported by the generators; "
                     f"supported: {', '.join(sorted(SUPPORTED | {'$ref', 'allOf'}))}"
                 )
+        _check_satisfiable(out, where)
         return out
 
     def ref(self, ref: str, where: str) -> dict[str, Any]:
@@ -197,6 +198,34 @@ def _FORMATS() -> list[str]:
     from ..formats import FORMATS
 
     return list(FORMATS)
+
+
+def _nothing(where: str, why: str) -> UnsupportedSchemaError:
+    return UnsupportedSchemaError(
+        f"schema at {where or '/'} can match nothing: {why}; fix the schema"
+    )
+
+
+def _check_satisfiable(node: Mapping[str, Any], where: str) -> None:
+    """Refuse bounds that leave no value: a generator could only fail on them, later."""
+    for low, high in (("minLength", "maxLength"), ("minItems", "maxItems")):
+        if low in node and high in node and node[low] > node[high]:
+            raise _nothing(where, f"{low} {node[low]} > {high} {node[high]}")
+    if "enum" in node and not node["enum"]:
+        raise _nothing(where, "its enum is empty (after merging allOf)")
+    types = node.get("type", ["number"])
+    if not {"number", "integer"} & ({types} if isinstance(types, str) else set(types)):
+        return
+    lows = [(node[k], k) for k in ("minimum", "exclusiveMinimum") if k in node]
+    highs = [(node[k], k) for k in ("maximum", "exclusiveMaximum") if k in node]
+    if not lows or not highs:
+        return
+    (lo, lo_key), (hi, hi_key) = max(lows), min(highs)
+    exclusive = "exclusive" in lo_key or "exclusive" in hi_key
+    if lo > hi or (lo == hi and exclusive):
+        raise _nothing(where, f"{lo_key} {lo} and {hi_key} {hi} leave no number")
+    if types == "integer" and math.ceil(lo) > math.floor(hi):
+        raise _nothing(where, f"no integer lies between {lo_key} {lo} and {hi_key} {hi}")
 
 
 def canonicalise(schema: Any) -> dict[str, Any]:
