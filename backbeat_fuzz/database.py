@@ -15,7 +15,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 from .errors import UsageError
 
-__all__ = ["KeyedDatabase", "check_writable_folder", "open_database"]
+__all__ = ["KeyedDatabase", "check_writable_folder", "close_database", "open_database"]
 
 
 class KeyedDatabase(ExampleDatabase):
@@ -106,3 +106,10 @@ def open_database(spec: str | None) -> ExampleDatabase | None:
         raise UsageError(f"--database {spec!r} is a file; give a folder, a redis:// URL or 'none'")
     check_writable_folder(folder, "--database")
     return DirectoryBasedExampleDatabase(str(folder))
+
+
+def close_database(database: ExampleDatabase | None) -> None:
+    """Release what :func:`open_database` opened (the Redis client's connections)."""
+    client = getattr(database, "redis", None)
+    if client is not None:
+        client.close()

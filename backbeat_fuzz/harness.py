@@ -28,7 +28,7 @@ from . import __version__
 from .baseline import Baseline, load_baseline
 from .contract import load_contract
 from .corpus import Corpus, CorpusEntry, Expected
-from .database import KeyedDatabase, check_writable_folder, open_database
+from .database import KeyedDatabase, check_writable_folder, close_database, open_database
 from .errors import UsageError
 from .model import Mutant, Outcome, Verdict, canonical_text
 from .replay import judge, replay_entry
@@ -465,8 +465,11 @@ def run_campaign(
                 "or --input bytes for a Python target"
             )
         run = _start(config, target, notes, on_progress)
-        _replay(run, units)
-        _run_units(run, units, _budget(config, units))
+        try:
+            _replay(run, units)
+            _run_units(run, units, _budget(config, units))
+        finally:
+            close_database(run.database)
     return _report(run, units, baseline)
 
 
@@ -544,5 +547,8 @@ def run_cell(
     units, notes = plan_units(cell_config, target.input_mode.value)
     units = [u for u in units if u.direction == direction]
     run = _start(cell_config, target, notes, on_progress)
-    _run_units(run, units, _budget(cell_config, units))
+    try:
+        _run_units(run, units, _budget(cell_config, units))
+    finally:
+        close_database(run.database)
     return _report(run, units, baseline)
