@@ -271,8 +271,12 @@ def _run_unit(run: _Run, unit: Unit, examples: int, round_number: int = 0) -> No
             f"cannot generate {unit.key} messages from the schema ({exc}); fix the schema"
         ) from None
     except Unsatisfiable:
-        why = "before the deadline" if run.past_deadline() else "(every draw was rejected)"
-        run.skipped.append(f"{unit.key}: no example could be sent {why}")
+        if not run.past_deadline():  # not the clock: the schema admits (almost) no message
+            raise UsageError(
+                f"no {unit.key} message could be generated: every draw was rejected; check that "
+                "the schema can be satisfied (its example should validate)"
+            ) from None
+        run.skipped.append(f"{unit.key}: no example could be sent before the deadline")
     except _Failure as failure:
         _collect(run, unit, [failure], first_seen)
     except BaseExceptionGroup as group:

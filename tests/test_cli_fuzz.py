@@ -549,3 +549,19 @@ def test_a_schemas_folder_that_admits_no_message_is_one_line(workdir: Path) -> N
         "Error: schema at /properties/progress can match nothing: minimum 2 and maximum 1 "
         "leave no number; fix the schema\n"
     )
+
+
+def test_a_schema_no_message_of_which_can_be_drawn_is_a_usage_error(workdir: Path) -> None:
+    """Bounds that look satisfiable but are not (a pattern longer than maxLength) stop the run:
+    a campaign that sends nothing must not report "no findings"."""
+    schema = MessageValidator().contract.kind("beatframe").schema
+    broken = json.loads(json.dumps(schema))
+    broken["properties"]["cluster_id"].update(pattern="^[a-z]{10}$", maxLength=5)
+    broken["examples"] = []
+    (workdir / "bad").mkdir()
+    (workdir / "bad" / "beatframe-v1.schema.json").write_text(json.dumps(broken))
+    result = fuzz("--target", DEMO, "--max-examples", "2", "--schemas", "bad", "--rule", "hlc")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: no beatframe/invalid/")
+    assert "message could be generated: every draw was rejected" in result.stderr
+    assert result.stderr.count("\n") == 1
