@@ -33,7 +33,13 @@ from .errors import UsageError
 from .model import Mutant, Outcome, Verdict, canonical_text
 from .replay import judge, replay_entry
 from .report import DIRECTIONS, CampaignReport, Finding
-from .strategies import check_rule_patterns, invalid_messages, mutation_catalogue, valid_messages
+from .strategies import (
+    check_rule_patterns,
+    invalid_messages,
+    mutation_catalogue,
+    select_rules,
+    valid_messages,
+)
 from .targets import Response, Target, load_target
 
 __all__ = ["CampaignConfig", "Progress", "Unit", "judge", "run_campaign", "run_cell"]
@@ -349,11 +355,7 @@ def plan_units(config: CampaignConfig, input_mode: str) -> tuple[list[Unit], lis
         if not config.rules:
             units.append(Unit(kind))
         reachable = {m for m in _reachable_rules(kind, config, input_mode)}
-        selected = [
-            i.rule
-            for i in mutation_catalogue(kind, schemas_dir=config.schemas_dir)
-            if _selected(i.rule, i.family, config.rules)
-        ]
+        selected = select_rules(kind, list(config.rules) or None, schemas_dir=config.schemas_dir)
         left_out = [r for r in selected if r not in reachable]
         if left_out:
             notes.append(f"{kind}: {', '.join(left_out)} not sent: the target takes {input_mode}")
@@ -362,12 +364,6 @@ def plan_units(config: CampaignConfig, input_mode: str) -> tuple[list[Unit], lis
         index, count = config.shard
         units = [u for i, u in enumerate(units) if i % count == index]
     return units, notes
-
-
-def _selected(rule: str, family: str, patterns: tuple[str, ...]) -> bool:
-    from .strategies import _matches
-
-    return not patterns or any(_matches(rule, family, p) for p in patterns)
 
 
 def _reachable_rules(kind: str, config: CampaignConfig, input_mode: str) -> list[str]:

@@ -241,3 +241,13 @@ def test_a_duration_shares_the_time_between_every_rule() -> None:
     assert found == invalid_rules
     assert report.counts["statusclaim"]["valid"] > 0
     assert any("--duration reached" in note for note in report.skipped)
+
+
+def test_plan_units_selects_rules_as_the_strategies_do() -> None:
+    """An exact rule name is that rule alone; a field is every rule below it."""
+    exact = plan_units(_config("x.y", kinds=("barreport",), rules=("required.issues",)), "str")[0]
+    assert [u.key for u in exact] == ["barreport/invalid/required.issues"]
+    field = plan_units(_config("x.y", kinds=("barreport",), rules=("issues",)), "str")[0]
+    rules = {u.rule for u in field}
+    assert {"required.issues", "issues.type", "required.issues[].code"} <= rules
+    assert all(r is not None and "issues" in r for r in rules)
