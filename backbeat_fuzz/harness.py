@@ -36,7 +36,7 @@ from .report import DIRECTIONS, CampaignReport, Finding
 from .strategies import (
     check_rule_patterns,
     invalid_messages,
-    mutation_catalogue,
+    reaches,
     select_rules,
     valid_messages,
 )
@@ -354,27 +354,15 @@ def plan_units(config: CampaignConfig, input_mode: str) -> tuple[list[Unit], lis
     for kind in kinds:
         if not config.rules:
             units.append(Unit(kind))
-        reachable = {m for m in _reachable_rules(kind, config, input_mode)}
         selected = select_rules(kind, list(config.rules) or None, schemas_dir=config.schemas_dir)
-        left_out = [r for r in selected if r not in reachable]
+        left_out = [r for r in selected if not reaches(r, input_mode)]
         if left_out:
             notes.append(f"{kind}: {', '.join(left_out)} not sent: the target takes {input_mode}")
-        units += [Unit(kind, r) for r in selected if r in reachable]
+        units += [Unit(kind, r) for r in selected if reaches(r, input_mode)]
     if config.shard is not None:
         index, count = config.shard
         units = [u for i, u in enumerate(units) if i % count == index]
     return units, notes
-
-
-def _reachable_rules(kind: str, config: CampaignConfig, input_mode: str) -> list[str]:
-    excluded = {
-        "object": lambda r: r.startswith("json."),
-        "str": lambda r: r == "json.invalid_utf8",
-    }
-    skip = excluded.get(input_mode, lambda r: False)
-    return [
-        i.rule for i in mutation_catalogue(kind, schemas_dir=config.schemas_dir) if not skip(i.rule)
-    ]
 
 
 def _budget(config: CampaignConfig, units: list[Unit]) -> dict[Unit, int]:

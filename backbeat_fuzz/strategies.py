@@ -33,6 +33,7 @@ __all__ = [
     "RuleInfo",
     "invalid_messages",
     "mutation_catalogue",
+    "reaches",
     "select_rules",
     "valid_messages",
 ]
@@ -79,11 +80,13 @@ def valid_messages(
     return _plan(kind, schemas_dir, options).valid
 
 
-def _reachable(op: MutationOp, input_mode: str) -> bool:
+def reaches(rule: str, input_mode: str) -> bool:
+    """Whether a consumer taking *input_mode* can receive mutants of *rule*: an ``object``
+    consumer gets no JSON-text mutant, a ``str`` one no invalid UTF-8."""
     if input_mode == "object":
-        return not op.rule.startswith("json.")
+        return not rule.startswith("json.")
     if input_mode == "str":
-        return op.rule != "json.invalid_utf8"
+        return rule != "json.invalid_utf8"
     return True
 
 
@@ -226,7 +229,7 @@ def invalid_messages(
         )
     plan = _plan(kind, schemas_dir)
     wanted = set(select_rules(kind, rules, schemas_dir=schemas_dir))
-    ops = tuple(op for op in plan.ops if op.rule in wanted and _reachable(op, input_mode))
+    ops = tuple(op for op in plan.ops if op.rule in wanted and reaches(op.rule, input_mode))
     if not ops:
         raise UsageError(
             f"rules={rules!r} select no mutation of {plan.kind.name!r} "
