@@ -64,11 +64,21 @@ class Response:
         detail: why, in a few words: ``KeyError: 'hlc'``, ``exit code 3``, ``HTTP 500``,
             ``killed by SIGSEGV``, ``no answer within 2.0s``.
         elapsed: seconds from sending the message to the verdict.
+        signature: the cause, stable across messages that hit it (built with
+            :func:`backbeat_fuzz.signature.mask`): ``KeyError at consumer.py:12 in handle``,
+            ``exit code 3: bad hlc <str>``, ``HTTP 500: internal error``. Empty when the target
+            cannot tell causes apart; the harness then keys the finding by outcome and rule.
+        location: ``path/to/file.py:12`` in the consumer's own source, when known.
+        output: what the consumer said, bounded: the last stderr lines, the response body's
+            first lines, a hanging worker's stack. Shown in the finding, never part of its key.
     """
 
     verdict: Verdict
     detail: str
     elapsed: float
+    signature: str = ""
+    location: str | None = None
+    output: str = ""
 
 
 class Target(ABC):
