@@ -1,9 +1,10 @@
 """The official JSON-Schema-Test-Suite (draft 2020-12): where it is, what of it runs, its tests.
 
 Shared by the oracle's conformance tests (``test_suite_conformance.py``) and the compiled
-engine's (``test_compiled.py``). The suite lives outside the repository, in
-``shared/json-schema-test-suite`` beside the clone (``BACKBEAT_JSON_SCHEMA_TEST_SUITE`` points
-elsewhere). Cases that cannot pass are skipped by name from :data:`SKIPS`, each with its reason.
+engine's (``test_compiled.py``). The suite is vendored in ``tests/json-schema-test-suite/`` (with
+its MIT licence and a README saying which commit it is); ``BACKBEAT_JSON_SCHEMA_TEST_SUITE``
+points at another copy. Cases that cannot pass are skipped by name from :data:`SKIPS`, each
+with its reason.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 SUITE = Path(
     os.environ.get("BACKBEAT_JSON_SCHEMA_TEST_SUITE")
-    or Path(__file__).resolve().parents[2] / "shared" / "json-schema-test-suite"
+    or Path(__file__).resolve().parent / "json-schema-test-suite"
 )
 DRAFT = SUITE / "draft2020-12"
 

@@ -1,13 +1,15 @@
 """The official JSON-Schema-Test-Suite (draft 2020-12) run through the oracle, case by case.
 
-The suite lives outside the repository, in ``shared/json-schema-test-suite`` beside the clone
-(``BACKBEAT_JSON_SCHEMA_TEST_SUITE`` points elsewhere). A missing suite fails the run, unless
+The suite is vendored in ``tests/json-schema-test-suite/`` (``BACKBEAT_JSON_SCHEMA_TEST_SUITE``
+points at another copy). A missing suite fails the run, unless
 ``BACKBEAT_ALLOW_MISSING_SUITE=1`` turns that into a skip. Cases that cannot pass are skipped by
 name from :data:`SKIPS`, each with its reason; a test keeps that table honest.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,3 +71,13 @@ def test_every_skipped_case_still_fails() -> None:
     _require_suite()
     failing = {(t.file, t.case) for t in _tests() if (t.file, t.case) in SKIPS and _fails(t)}
     assert sorted(set(SKIPS) - failing) == []
+
+
+def test_the_vendored_suite_carries_its_licence_and_origin() -> None:
+    """The copy in tests/ is what a fresh clone runs: it says where it came from (MIT)."""
+    vendored = Path(__file__).resolve().parent / "json-schema-test-suite"
+    assert "Permission is hereby granted" in (vendored / "LICENSE").read_text(encoding="utf-8")
+    readme = (vendored / "README.md").read_text(encoding="utf-8")
+    assert "json-schema-org/JSON-Schema-Test-Suite" in readme
+    assert re.search(r"commit `[0-9a-f]{40}`", readme)
+    assert (vendored / "draft2020-12").is_dir()
