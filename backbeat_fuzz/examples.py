@@ -2,7 +2,9 @@
 
 The layout is ``valid/<kind>-<name>.json`` (each must validate as that kind) and
 ``invalid/<kind>--<rule>--<what>.json`` (each must be invalid, and the reference validator must
-report exactly the rule in its name: one broken rule per file). Run it as
+report exactly the rule in its name: one broken rule per file). A message that cannot break its
+rule alone (an empty ``cluster_id`` also breaks its pattern) names every rule it breaks, its own
+first: ``invalid/beatframe--cluster_id.minLength+cluster_id.pattern--empty.json``. Run it as
 ``python -m backbeat_fuzz.examples check examples``; exit 0 clean, 1 problems, 2 usage.
 """
 
@@ -31,12 +33,20 @@ class Example:
     Attributes:
         path: the file.
         kind: the message kind's short name (``beatframe``).
-        rule: the one rule an invalid example breaks; None for a valid example.
+        rule: the rule an invalid example is about; None for a valid example.
+        also: the other rules its name says it breaks (``<rule>+<other>+...``): empty for an
+            example that breaks its one rule alone.
     """
 
     path: Path
     kind: str
     rule: str | None = None
+    also: tuple[str, ...] = ()
+
+    @property
+    def rules(self) -> set[str]:
+        """Every rule the name says the example breaks (empty for a valid example)."""
+        return set() if self.rule is None else {self.rule, *self.also}
 
     @property
     def expect_valid(self) -> bool:
@@ -64,14 +74,17 @@ def parse_name(path: Path, kinds: list[str]) -> Example | str:
     else:
         parts = stem.split("--")
         kind, name = parts[0], "--".join(parts[1:])
-        layout = "invalid/<kind>--<rule>--<what>.json"
-        parts_ok = len(parts) == 3 and all(parts)
+        layout = "invalid/<kind>--<rule>--<what>.json (<rule> may be <rule>+<other>...)"
+        parts_ok = len(parts) == 3 and all(parts) and all(parts[1].split("+"))
     if not parts_ok:
         return f"{path}: name does not follow {layout}; rename the file"
     if kind not in kinds:
         hint = did_you_mean(kind, kinds)
         return f"{path}: unknown kind {kind!r}; start the name with one of {kinds}.{hint}"
-    return Example(path, kind, None if path.parent.name == "valid" else parts[1])
+    if path.parent.name == "valid":
+        return Example(path, kind)
+    rule, *also = parts[1].split("+")
+    return Example(path, kind, rule, tuple(also))
 
 
 def _check_valid(example: Example, result: ValidationResult, message_type: str | None) -> list[str]:
@@ -99,10 +112,16 @@ def _check_invalid(
             f"{example.path}: expected rule {example.rule!r}, got {', '.join(reported)}; "
             f"rename the file or fix the example.{hint}"
         )
-    elif len(reported) > 1:
-        others = ", ".join(r for r in reported if r != example.rule)
+    elif set(reported) - example.rules:
+        others = ", ".join(r for r in reported if r not in example.rules)
         problems.append(
-            f"{example.path}: breaks {others} besides {example.rule!r}; break one rule per example"
+            f"{example.path}: breaks {others} besides {example.rule!r}; break one rule per "
+            "example, or name every rule it breaks (<rule>+<other>)"
+        )
+    elif example.rules - set(reported):
+        unbroken = ", ".join(sorted(example.rules - set(reported)))
+        problems.append(
+            f"{example.path}: its name says it breaks {unbroken}, but it does not; rename the file"
         )
     if result.message_type not in (None, message_type):
         problems.append(

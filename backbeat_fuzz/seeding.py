@@ -7,8 +7,9 @@ suites from it. The same seed and count write the same files.
 
 Every rule gets its files, even the few no message can break alone: an empty ``cluster_id``
 also breaks its pattern, and a BarReport count of -1 (or of 2^53) also breaks a cross-field
-rule. ``examples check`` wants one broken rule per file, so it reports those files as breaking
-a second rule; every other file passes it.
+rule. Each file is named after every rule the reference validator reports for it, its own rule
+first (``beatframe--cluster_id.minLength+cluster_id.pattern--<hash>.json``), so every file of
+the folder passes ``examples check``.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def _names_its_rule(validator: MessageValidator) -> Callable[[Mutant], bool]:
     return lambda mutant: mutant.rule in validator.validate_message_string(mutant.data).rules
 
 
+def _rule_names(rule: str, broken: set[str]) -> str:
+    """The name part for a mutant of *rule* that breaks *broken*: ``rule[+other...]``."""
+    return "+".join([rule, *sorted(broken - {rule})])
+
+
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:8]
 
@@ -108,7 +114,8 @@ def seed_examples(
                 strategy, count, campaign_seed, lambda m: m.data, _names_its_rule(validator)
             )
             for mutant in mutants:
-                path = root / "invalid" / f"{kind}--{info.rule}--{_digest(mutant.data)}.json"
+                named = _rule_names(info.rule, validator.validate_message_string(mutant.data).rules)
+                path = root / "invalid" / f"{kind}--{named}--{_digest(mutant.data)}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(path, mutant.data)
                 written.append(path)

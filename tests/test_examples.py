@@ -202,6 +202,8 @@ MISTAKES = [
     ("invalid", "beatframe--hlc.pattern--valid.json", _BF, "but it is valid"),
     ("invalid", "statusclaim--hlc.pattern--x.json", _BAD_HLC, "as 'backbeat.beatframe.v1'"),
     ("invalid", "beatframe--hlc.patern--x.json", _BAD_HLC, "Did you mean 'hlc.pattern'?"),
+    ("invalid", "beatframe--hlc.pattern+phase.enum--x.json", _BAD_HLC, "breaks phase.enum, but"),
+    ("invalid", "beatframe--hlc.pattern+--x.json", _BAD_HLC, "rename the file"),
     ("invalid", "beatframe-hlc.pattern.json", _BAD_HLC, "not follow invalid/<kind>--<rule>--"),
     ("valid", "beatframe-broken.json", _BAD_HLC, "expected valid, got $.hlc"),
     ("valid", "beatframe-is-a-statusclaim.json", _SC, "as 'backbeat.statusclaim.v1'"),
@@ -221,6 +223,14 @@ def _folder(tmp_path: Path) -> Path:
 
 def test_a_correct_folder_has_no_problems(tmp_path: Path) -> None:
     assert check(_folder(tmp_path)) == []
+
+
+def test_an_example_may_name_every_rule_it_breaks(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    both = folder / "invalid" / "beatframe--hlc.pattern+phase.enum--x.json"
+    both.write_text(json.dumps({**_BAD_HLC, "phase": "y"}), encoding="utf-8")
+    assert check(folder) == []
+    assert parse_name(both, KINDS) == Example(both, "beatframe", "hlc.pattern", ("phase.enum",))
 
 
 @pytest.mark.parametrize(
