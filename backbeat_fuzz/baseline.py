@@ -1,23 +1,25 @@
 """Baselines: known findings a team accepts for now, so the fuzzer can gate CI from day one.
 
-A baseline is a JSON file::
+A baseline is a JSON file (the format is documented in ``docs/corpus.md``)::
 
     {"accepted": [
         {"outcome": "false_accept", "kind": "beatframe", "rule": "hlc.pattern",
          "expires": "2027-01-31", "reason": "ticket-123"}
     ]}
 
-An entry accepts every finding with its (outcome, kind, rule); ``rule`` is null or omitted for
-findings on valid messages, ``expires`` (a date, inclusive) and ``reason`` are optional. An
-expired entry accepts nothing, and an entry whose finding no longer shows up in a run that
-exercised its rule is reported, so the baseline only ever shrinks.
+or just the list. An entry accepts every finding with its key (:func:`entry_key`: outcome,
+kind, rule); ``rule`` is null or omitted for findings on valid messages, ``expires`` (a date,
+inclusive) and ``reason`` are optional. An expired entry accepts nothing, and an entry whose
+finding no longer shows up in a run that exercised its rule is *stale*: reported, and removed
+by :meth:`Baseline.updated` (``--baseline-update`` also adds the new findings; ``--baseline-prune``
+only removes), so the baseline only ever shrinks unless a person chooses to grow it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +28,14 @@ from .corpus import write_atomic
 from .errors import UsageError, did_you_mean
 from .model import Outcome
 
-__all__ = ["Baseline", "BaselineEntry", "load_baseline", "write_baseline"]
+__all__ = [
+    "Baseline",
+    "BaselineEntry",
+    "entry_key",
+    "load_baseline",
+    "save_baseline",
+    "write_baseline",
+]
 
 _KEYS = ("outcome", "kind", "rule", "expires", "reason")
 _EXAMPLE = '{"accepted": [{"outcome": "false_accept", "kind": "beatframe", "rule": "hlc.pattern"}]}'
@@ -41,6 +50,15 @@ class FindingLike(Protocol):
     def kind(self) -> str: ...
     @property
     def rule(self) -> str | None: ...
+
+
+def entry_key(finding: FindingLike) -> tuple[Outcome, str, str | None]:
+    """What a baseline entry and a finding are matched on: ``(outcome, kind, rule)``.
+
+    The one place the baseline's notion of "the same finding" lives: entries are
+    :class:`FindingLike` too, so matching, de-duplicating and updating all go through here.
+    """
+    return (Outcome(finding.outcome), finding.kind, finding.rule)
 
 
 @dataclass(frozen=True)
@@ -63,9 +81,24 @@ class BaselineEntry:
     reason: str = ""
     index: int = field(default=0, compare=False)
 
+    @classmethod
+    def accepting(cls, finding: FindingLike) -> BaselineEntry:
+        """A new entry accepting *finding*: no expiry, no reason (a person adds them)."""
+        return cls(Outcome(finding.outcome), finding.kind, finding.rule)
+
     def matches(self, finding: FindingLike) -> bool:
-        """True when *finding* has this entry's (outcome, kind, rule), expired or not."""
-        return (finding.outcome, finding.kind, finding.rule) == (self.outcome, self.kind, self.rule)
+        """True when *finding* has this entry's :func:`entry_key`, expired or not."""
+        return entry_key(finding) == entry_key(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as the file holds it (``expires`` and ``reason`` only when set)."""
+        entry: dict[str, Any] = {"outcome": self.outcome.value, "kind": self.kind}
+        entry["rule"] = self.rule
+        if self.expires is not None:
+            entry["expires"] = self.expires.isoformat()
+        if self.reason:
+            entry["reason"] = self.reason
+        return entry
 
     def expired(self, today: date) -> bool:
         """True when *today* is past :attr:`expires`."""
@@ -99,6 +132,23 @@ class Baseline:
                 return entry
         return None
 
+    def stale(
+        self, findings: Iterable[FindingLike], covered: set[tuple[str, str | None]]
+    ) -> list[BaselineEntry]:
+        """The entries that no longer reproduce: the run exercised their (kind, rule) and no
+        finding matched them.
+
+        Args:
+            findings: every finding of the run.
+            covered: the (kind, rule) pairs the run exercised; rule None for valid messages.
+        """
+        found = list(findings)
+        return [
+            entry
+            for entry in self.entries
+            if (entry.kind, entry.rule) in covered and not any(entry.matches(f) for f in found)
+        ]
+
     def notes(
         self, findings: Iterable[FindingLike], covered: set[tuple[str, str | None]]
     ) -> list[str]:
@@ -109,21 +159,46 @@ class Baseline:
             covered: the (kind, rule) pairs the run exercised; rule None for valid messages.
 
         Returns:
-            One line per entry that no longer reproduces (its pair was exercised but nothing
-            matched it) and per expired entry, each ending with what to do.
+            One line per entry that no longer reproduces (see :meth:`stale`) and per expired
+            entry, each ending with what to do.
         """
-        found = list(findings)
+        stale = self.stale(findings, covered)
+        where = f" from {self.path}" if self.path else ""
         notes = []
         for entry in self.entries:
-            reproduced = any(entry.matches(f) for f in found)
-            if (entry.kind, entry.rule) in covered and not reproduced:
-                where = f" from {self.path}" if self.path else ""
+            if entry in stale:
                 notes.append(f"{entry.describe()} no longer reproduces; remove it{where}")
             elif entry.expired(self.today):
                 notes.append(
                     f"{entry.describe()} expired on {entry.expires}; fix the bug or extend the date"
                 )
         return notes
+
+    def updated(
+        self,
+        findings: Iterable[FindingLike],
+        covered: set[tuple[str, str | None]],
+        *,
+        add: bool,
+    ) -> Baseline:
+        """This baseline after a run: stale entries removed and, with *add*, every finding no
+        entry matches (expired or not) added as a new entry.
+
+        Kept entries keep their reason and expiry date, in file order (an expired entry that
+        still reproduces stays expired: updating never extends a date); new ones follow,
+        sorted by kind, rule and outcome.
+        """
+        found = list(findings)
+        stale = self.stale(found, covered)
+        kept = [e for e in self.entries if e not in stale]
+        new: dict[tuple[Outcome, str, str | None], BaselineEntry] = {}
+        if add:
+            for finding in found:
+                if not any(e.matches(finding) for e in kept):
+                    new.setdefault(entry_key(finding), BaselineEntry.accepting(finding))
+        ordered = kept + sorted(new.values(), key=lambda e: (e.kind, e.rule or "", e.outcome))
+        entries = tuple(replace(e, index=i) for i, e in enumerate(ordered))
+        return replace(self, entries=entries)
 
 
 def _parse_entry(raw: Any, index: int, where: str) -> BaselineEntry:
@@ -175,12 +250,32 @@ def _parse_date(value: Any, at: str) -> date | None:
     raise UsageError(f"{at}: expires {value!r} is not a date; write it as YYYY-MM-DD")
 
 
-def load_baseline(path: str | Path, *, today: date | None = None) -> Baseline:
-    """Read and check a baseline file.
+def _read(path: str | Path, where: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read {where}: {exc.strerror}; "
+            "check the path, or write one with --baseline-update"
+        ) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{where} is not UTF-8 text; save it as UTF-8 JSON") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{where} is not valid JSON ({exc}); fix the syntax") from None
+
+
+def load_baseline(
+    path: str | Path, *, today: date | None = None, missing_ok: bool = False
+) -> Baseline:
+    """Read and check a baseline file: ``{"accepted": [entries]}`` or just ``[entries]``.
 
     Args:
         path: the JSON file.
         today: the day to judge expiry dates on (default: today).
+        missing_ok: a missing file is an empty baseline (to write one with
+            ``--baseline-update``) instead of an error.
 
     Returns:
         The :class:`Baseline`.
@@ -190,23 +285,28 @@ def load_baseline(path: str | Path, *, today: date | None = None) -> Baseline:
             the message names the entry and the fix.
     """
     where = f"baseline {str(path)!r}"
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
+    if missing_ok and not Path(path).exists():
+        return Baseline((), str(path), today or date.today())
+    document = _read(path, where)
+    accepted = document.get("accepted") if isinstance(document, dict) else document
+    if not isinstance(accepted, list):
         raise UsageError(
-            f"cannot read {where}: {exc.strerror}; "
-            "check the path, or write one from a run's findings"
-        ) from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{where} is not UTF-8 text; save it as UTF-8 JSON") from None
-    try:
-        document = json.loads(text)
-    except ValueError as exc:
-        raise UsageError(f"{where} is not valid JSON ({exc}); fix the syntax") from None
-    if not isinstance(document, dict) or not isinstance(document.get("accepted"), list):
-        raise UsageError(f'{where} must be an object with an "accepted" list, like {_EXAMPLE}')
-    entries = tuple(_parse_entry(raw, i, where) for i, raw in enumerate(document["accepted"]))
+            f'{where} must be a list of entries or an object with an "accepted" list, '
+            f"like {_EXAMPLE}"
+        )
+    entries = tuple(_parse_entry(raw, i, where) for i, raw in enumerate(accepted))
     return Baseline(entries, str(path), today or date.today())
+
+
+def save_baseline(baseline: Baseline, path: str | Path | None = None) -> None:
+    """Write *baseline*'s entries to *path* (default: the file it was read from), atomically.
+
+    The file is ``{"accepted": [...]}`` with each entry's keys in the documented order.
+    """
+    target = Path(path if path is not None else baseline.path)
+    document = {"accepted": [entry.to_dict() for entry in baseline.entries]}
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(target, text.encode("utf-8"))
 
 
 def write_baseline(
@@ -219,7 +319,7 @@ def write_baseline(
     """Write a baseline accepting every one of *findings* (to adopt the fuzzer on a codebase).
 
     Args:
-        findings: the findings to accept; one entry per (outcome, kind, rule).
+        findings: the findings to accept; one entry per :func:`entry_key`.
         path: the file to write (replaced atomically).
         reason: the reason written into every entry.
         expires: the expiry date written into every entry, or None for none.
@@ -227,14 +327,7 @@ def write_baseline(
     Returns:
         The number of entries written.
     """
-    unique = {(f.kind, f.rule or "", Outcome(f.outcome).value): f.rule for f in findings}
-    accepted = []
-    for (kind, _, outcome), rule in sorted(unique.items()):
-        entry: dict[str, Any] = {"outcome": outcome, "kind": kind, "rule": rule}
-        if expires is not None:
-            entry["expires"] = expires.isoformat()
-        entry["reason"] = reason
-        accepted.append(entry)
-    text = json.dumps({"accepted": accepted}, indent=2, ensure_ascii=False) + "\n"
-    write_atomic(path, text.encode("utf-8"))
-    return len(accepted)
+    fresh = Baseline((), str(path)).updated(findings, set(), add=True)
+    entries = tuple(replace(e, reason=reason, expires=expires) for e in fresh.entries)
+    save_baseline(replace(fresh, entries=entries))
+    return len(entries)

@@ -1,23 +1,48 @@
 """Replay corpus entries against a target: the regression check a CI job runs on every push.
 
 Each entry is sent as it was saved; a correct consumer accepts the valid ones and rejects the
-invalid ones. Entries the target cannot receive (malformed JSON for an ``object`` target, bytes
-that are not UTF-8 for a ``str`` target) are skipped, and say so.
+invalid ones. Every entry ends :class:`ReplayStatus` ``FAILING`` (still wrong), ``FIXED`` or
+``SKIPPED`` (the target cannot receive it: malformed JSON for an ``object`` target, bytes that
+are not UTF-8 for a ``str`` target). :func:`prune_fixed` removes the fixed entries from the
+corpus (``replay --prune``), as libFuzzer's corpus merge drops inputs that add nothing. A
+corpus folder that does not exist is an error unless the caller says an empty corpus is fine:
+a CI job pointed at a wrong path must not pass by replaying nothing.
 """
 
 from __future__ import annotations
 
+import enum
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus, CorpusEntry, Expected
+from .errors import UsageError
 from .jsontext import JsonTextError, parse
 from .model import Outcome, Verdict
 from .targets import Response, Target, load_target
 
-__all__ = ["ReplayResult", "judge", "replay_corpus", "replay_entries", "replay_entry"]
+__all__ = [
+    "ReplayResult",
+    "ReplayStatus",
+    "judge",
+    "open_corpus",
+    "prune_fixed",
+    "replay_corpus",
+    "replay_entries",
+    "replay_entry",
+    "summary",
+]
+
+
+class ReplayStatus(enum.StrEnum):
+    """What a replayed entry did: still gets it wrong, now right, or could not be sent."""
+
+    FAILING = "failing"
+    FIXED = "fixed"
+    SKIPPED = "skipped"
 
 
 def judge(expected: Expected, verdict: Verdict) -> Outcome | None:
@@ -44,18 +69,26 @@ class ReplayResult:
     skipped: str = ""
 
     @property
+    def status(self) -> ReplayStatus:
+        """FAILING, FIXED or SKIPPED."""
+        if self.skipped:
+            return ReplayStatus.SKIPPED
+        return ReplayStatus.FIXED if self.outcome is None else ReplayStatus.FAILING
+
+    @property
     def still_fails(self) -> bool:
         """True when the target still gets this entry wrong."""
-        return self.outcome is not None
+        return self.status is ReplayStatus.FAILING
 
     def line(self) -> str:
         """One line for people: status, path, and what happened."""
-        if self.skipped:
-            return f"SKIPPED  {self.path}  ({self.skipped})"
+        head = f"{self.status.value.upper():<8} {self.path}"
+        if self.status is ReplayStatus.SKIPPED:
+            return f"{head}  ({self.skipped})"
         if self.outcome is None:
-            return f"FIXED    {self.path}"
+            return head
         detail = self.response.detail if self.response else ""
-        return f"FAILING  {self.path}  {self.outcome.value}: {detail}"
+        return f"{head}  {self.outcome.value}: {detail}"
 
 
 def _receivable(entry: CorpusEntry, mode: str) -> tuple[Any, str]:
@@ -92,16 +125,52 @@ def replay_entries(target: Target, corpus: Corpus, kinds: Sequence[str] = ()) ->
     ]
 
 
+def summary(results: Sequence[ReplayResult]) -> str:
+    """``3 replayed: 1 still failing, 1 fixed, 1 skipped``."""
+    counts = Counter(r.status for r in results)
+    return (
+        f"{len(results)} replayed: {counts[ReplayStatus.FAILING]} still failing, "
+        f"{counts[ReplayStatus.FIXED]} fixed, {counts[ReplayStatus.SKIPPED]} skipped"
+    )
+
+
+def prune_fixed(corpus: Corpus, results: Iterable[ReplayResult]) -> list[Path]:
+    """Remove every FIXED entry of *results* from *corpus*; return the message files removed.
+
+    FAILING and SKIPPED entries stay: a skipped entry was not tried, so it is not known fixed.
+    """
+    removed = []
+    for result in results:
+        if result.status is ReplayStatus.FIXED:
+            corpus.delete(result.entry)
+            removed.append(result.path)
+    return removed
+
+
+def open_corpus(corpus_dir: str | Path, *, allow_empty: bool = False) -> Corpus:
+    """The corpus to replay; a folder that does not exist is an error unless *allow_empty*.
+
+    Raises:
+        UsageError: *corpus_dir* is missing (and not *allow_empty*), or is a file.
+    """
+    if not allow_empty and not Path(corpus_dir).exists():
+        raise UsageError(
+            f"corpus {str(corpus_dir)!r} does not exist; check --corpus (the campaign writes "
+            "it), or pass --allow-empty if an empty corpus is fine"
+        )
+    return Corpus(corpus_dir)
+
+
 def replay_corpus(
     spec: str,
-    corpus_dir: str | Path,
+    corpus: Corpus | str | Path,
     *,
     kinds: Iterable[str] = (),
     input_mode: str = "str",
     reject_on: Sequence[str] = (),
     timeout: float = 2.0,
 ) -> list[ReplayResult]:
-    """Load the target named by *spec* and replay the corpus in *corpus_dir* against it."""
-    corpus = Corpus(corpus_dir)
+    """Load the target named by *spec* and replay *corpus* (a folder: see :func:`open_corpus`)."""
+    corpus = corpus if isinstance(corpus, Corpus) else Corpus(corpus)
     with load_target(spec, input_mode=input_mode, reject_on=reject_on, timeout=timeout) as target:
         return replay_entries(target, corpus, tuple(kinds))

@@ -7,8 +7,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from backbeat_fuzz.baseline import Baseline, BaselineEntry, load_baseline, write_baseline
+from backbeat_fuzz.baseline import (
+    Baseline,
+    BaselineEntry,
+    entry_key,
+    load_baseline,
+    save_baseline,
+    write_baseline,
+)
 from backbeat_fuzz.errors import UsageError
 from backbeat_fuzz.model import Outcome
 from backbeat_fuzz.report import Finding
@@ -148,6 +157,7 @@ def test_today_defaults_to_the_real_date(tmp_path: Path) -> None:
 
 ENTRY = {"outcome": "false_accept", "kind": "beatframe", "rule": "hlc.pattern"}
 EXAMPLE = '{"accepted": [{"outcome": "false_accept", "kind": "beatframe", "rule": "hlc.pattern"}]}'
+SHAPE = 'must be a list of entries or an object with an "accepted" list, like '
 
 
 @pytest.mark.parametrize(
@@ -158,9 +168,9 @@ EXAMPLE = '{"accepted": [{"outcome": "false_accept", "kind": "beatframe", "rule"
             "is not valid JSON (Expecting property name enclosed in double quotes: line 1 "
             "column 2 (char 1)); fix the syntax",
         ),
-        ([], f'must be an object with an "accepted" list, like {EXAMPLE}'),
-        ({"accept": []}, f'must be an object with an "accepted" list, like {EXAMPLE}'),
-        ({"accepted": {}}, f'must be an object with an "accepted" list, like {EXAMPLE}'),
+        ({"accept": []}, f"{SHAPE}{EXAMPLE}"),
+        ({"accepted": {}}, f"{SHAPE}{EXAMPLE}"),
+        ("3", f"{SHAPE}{EXAMPLE}"),
         (
             {"accepted": [ENTRY, "x"]},
             f": accepted[1] is not an object; write entries like {EXAMPLE}",
@@ -223,7 +233,7 @@ def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
         load_baseline(path)
     assert str(caught.value) == (
         f"cannot read baseline {str(path)!r}: No such file or directory; "
-        "check the path, or write one from a run's findings"
+        "check the path, or write one with --baseline-update"
     )
 
 
@@ -271,6 +281,107 @@ def test_write_baseline_without_expiry(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
     write_baseline([finding("crash", "beatframe", None)], path)
     assert json.loads(path.read_text()) == {
-        "accepted": [{"outcome": "crash", "kind": "beatframe", "rule": None, "reason": ""}]
+        "accepted": [{"outcome": "crash", "kind": "beatframe", "rule": None}]
     }
     assert load_baseline(path).entries[0].expires is None
+
+
+def test_a_plain_list_of_entries_is_a_baseline(tmp_path: Path) -> None:
+    baseline = load_baseline(write(tmp_path, [ENTRY, {"outcome": "crash", "kind": "barreport"}]))
+    assert [e.outcome for e in baseline.entries] == [Outcome.FALSE_ACCEPT, Outcome.CRASH]
+    assert baseline.match(finding("false_accept", "beatframe", "hlc.pattern")) is not None
+
+
+def test_missing_ok_reads_a_missing_file_as_an_empty_baseline(tmp_path: Path) -> None:
+    baseline = load_baseline(tmp_path / "new.json", today=TODAY, missing_ok=True)
+    assert (baseline.entries, baseline.path) == ((), str(tmp_path / "new.json"))
+
+
+def test_entry_key_is_what_matching_uses() -> None:
+    entry = BaselineEntry(Outcome.CRASH, "beatframe", "hlc.pattern", reason="r")
+    same = finding("crash", "beatframe", "hlc.pattern", b"[9]")
+    assert entry_key(same) == entry_key(entry) == (Outcome.CRASH, "beatframe", "hlc.pattern")
+    assert entry.matches(same)
+
+
+#: A baseline of four entries and a run that exercised three of their (kind, rule) pairs.
+LIFECYCLE = [
+    {"outcome": "false_accept", "kind": "beatframe", "rule": "hlc.pattern", "reason": "t-1"},
+    {
+        "outcome": "crash",
+        "kind": "beatframe",
+        "rule": None,
+        "expires": "2027-06-30",
+        "reason": "t-2",
+    },
+    {"outcome": "hang", "kind": "statusclaim", "rule": "json.nan"},  # not exercised: kept
+    {"outcome": "false_reject", "kind": "barreport", "rule": None, "expires": "2027-01-01"},
+]
+COVERED = {("beatframe", "hlc.pattern"), ("beatframe", None), ("barreport", None)}
+RUN = [
+    finding("crash", "beatframe", None),  # accepted[1] reproduces
+    finding("false_reject", "barreport", None),  # accepted[3] reproduces (but is expired)
+    finding("false_accept", "statusclaim", "hlc.pattern"),  # new
+    finding("false_accept", "statusclaim", "hlc.pattern", b"[2]"),  # the same, again
+    finding("crash", "barreport", "json.nan"),  # new
+]  # accepted[0] (hlc.pattern) was exercised and did not reproduce: stale
+
+
+def test_stale_entries_are_those_exercised_and_not_reproduced(tmp_path: Path) -> None:
+    baseline = load(tmp_path, LIFECYCLE)
+    assert baseline.stale(RUN, COVERED) == [baseline.entries[0]]
+
+
+def test_prune_removes_stale_entries_and_keeps_the_rest_as_written(tmp_path: Path) -> None:
+    baseline = load(tmp_path, LIFECYCLE)
+    pruned = baseline.updated(RUN, COVERED, add=False)
+    assert [e.to_dict() for e in pruned.entries] == LIFECYCLE[1:]
+    assert [e.index for e in pruned.entries] == [0, 1, 2]
+    assert (pruned.path, pruned.today) == (baseline.path, baseline.today)
+
+
+def test_update_prunes_and_adds_each_new_finding_once(tmp_path: Path) -> None:
+    updated = load(tmp_path, LIFECYCLE).updated(RUN, COVERED, add=True)
+    assert [e.to_dict() for e in updated.entries] == [
+        *LIFECYCLE[1:],  # reasons and expiry dates kept; the expired one is not extended
+        {"outcome": "crash", "kind": "barreport", "rule": "json.nan"},
+        {"outcome": "false_accept", "kind": "statusclaim", "rule": "hlc.pattern"},
+    ]
+    assert all(updated.match(f) is not None for f in RUN if f.kind != "barreport" or f.rule)
+    assert updated.match(RUN[1]) is None  # still expired: the run still fails on it
+
+
+def test_save_baseline_writes_what_load_reads(tmp_path: Path) -> None:
+    updated = load(tmp_path, LIFECYCLE).updated(RUN, COVERED, add=True)
+    save_baseline(updated)
+    again = load_baseline(tmp_path / "baseline.json", today=TODAY)
+    assert again.entries == updated.entries
+    assert json.loads((tmp_path / "baseline.json").read_text())["accepted"][0] == LIFECYCLE[1]
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@given(
+    st.lists(
+        st.builds(
+            finding,
+            st.sampled_from([o.value for o in Outcome]),
+            st.sampled_from(["beatframe", "barreport"]),
+            st.sampled_from([None, "hlc.pattern", "json.nan"]),
+        ),
+        max_size=8,
+    ),
+    st.lists(st.sampled_from(sorted(COVERED | {("statusclaim", None)}, key=str)), max_size=4),
+)
+def test_after_an_update_every_finding_is_accepted_and_nothing_is_stale(
+    found: list[Finding], covered: list[tuple[str, str | None]]
+) -> None:
+    """Property: the updated baseline (with no expired entries) accepts every finding of the
+    run, and a second update with the same run changes nothing."""
+    entries = tuple(
+        BaselineEntry(Outcome(e["outcome"]), e["kind"], e.get("rule")) for e in LIFECYCLE
+    )
+    baseline = Baseline(entries, "b.json", TODAY)
+    once = baseline.updated(found, set(covered), add=True)
+    assert all(once.match(f) is not None for f in found)
+    assert once.stale(found, set(covered)) == []
+    assert once.updated(found, set(covered), add=True).entries == once.entries

@@ -114,7 +114,7 @@ BASELINES = {
         (
             ["--baseline", "missing.json"],
             "cannot read baseline 'missing.json': No such file or directory; check the path, "
-            "or write one from a run's findings",
+            "or write one with --baseline-update",
         ),
         (
             ["--baseline", "broken.json"],

@@ -191,6 +191,17 @@ def _write_reports(report: Any, paths: tuple[Path | None, ...]) -> None:
     help="JSON file of accepted findings: reported, but they do not fail the run.",
 )
 @click.option(
+    "--baseline-update",
+    is_flag=True,
+    help="After the run, write its findings into --baseline FILE as accepted (existing reasons "
+    "and expiry dates kept) and drop entries that no longer reproduce.",
+)
+@click.option(
+    "--baseline-prune",
+    is_flag=True,
+    help="After the run, drop the --baseline entries that no longer reproduce (adds nothing).",
+)
+@click.option(
     "--integer-floats",
     is_flag=True,
     help="Also send 1337.0 where an integer is expected (valid JSON Schema, often rejected).",
@@ -219,6 +230,8 @@ def main(
     database: str,
     shard: str | None,
     baseline: Path | None,
+    baseline_update: bool,
+    baseline_prune: bool,
     integer_floats: bool,
     report_json: Path | None,
     junit_xml: Path | None,
@@ -251,7 +264,7 @@ def main(
         corpus_dir=corpus_dir,
         database=database,
         shard=_shard(shard),
-        baseline=baseline,
+        baseline=_baseline_to_read(baseline, baseline_update, baseline_prune),
         integer_floats=integer_floats,
         replay_corpus=not no_replay,
     )
@@ -279,7 +292,43 @@ def main(
         click.echo(render_summary(report), nl=False)
         if seed_ is None:
             click.echo(f"seed {report.seed} (rerun with --seed {report.seed})")
+    if baseline is not None and (baseline_update or baseline_prune):
+        _update_baseline(config, baseline, report, add=baseline_update)
     sys.exit(EXIT_FOUND if report.new_failures else EXIT_OK)
+
+
+def _baseline_to_read(path: Path | None, update: bool, prune: bool) -> Path | None:
+    """The baseline file the run judges against: none yet when ``--baseline-update`` creates it."""
+    if (update or prune) and path is None:
+        flag = "--baseline-update" if update else "--baseline-prune"
+        raise _fail(f"{flag} needs the file to write: add --baseline FILE, e.g. baseline.json")
+    if update and prune:
+        raise _fail("--baseline-update already prunes; drop --baseline-prune")
+    return None if path is None or (update and not path.exists()) else path
+
+
+def _update_baseline(config: Any, path: Path, report: Any, *, add: bool) -> None:
+    """Rewrite the baseline after the run: stale entries out, with *add* new findings in."""
+    from ..baseline import load_baseline, save_baseline
+    from ..harness import plan_units
+
+    bytes_only = config.target.startswith(("cmd:", "http://", "https://"))
+    units, _ = plan_units(config, "bytes" if bytes_only else config.input_mode)
+    covered = {(unit.kind, unit.rule) for unit in units}
+    try:
+        current = load_baseline(path, missing_ok=True)
+        updated = current.updated(report.failures, covered, add=add)
+        save_baseline(updated, path)
+    except BackbeatFuzzError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _cannot_write(exc, f"--baseline {str(path)!r}") from None
+    removed = len(current.stale(report.failures, covered))
+    added = len(updated.entries) - (len(current.entries) - removed)
+    click.echo(
+        f"baseline {path}: {added} added, {removed} removed (no longer reproduce), "
+        f"{len(updated.entries)} entries"
+    )
 
 
 @main.command()
@@ -335,6 +384,12 @@ def mutations(
 @_REJECT_ON
 @_TIMEOUT
 @click.option("--quiet", "-q", is_flag=True, help="Print only entries that still fail.")
+@click.option("--prune", is_flag=True, help="Remove the entries that are fixed from the corpus.")
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="A corpus folder that does not exist replays nothing and passes (default: exit 2).",
+)
 def replay(
     target: str,
     corpus_dir: Path,
@@ -343,32 +398,40 @@ def replay(
     reject_on: tuple[str, ...],
     timeout: float,
     quiet: bool,
+    prune: bool,
+    allow_empty: bool,
 ) -> None:
-    """Re-run every corpus entry against a target: exit 1 if any still fails."""
-    from ..replay import replay_corpus
+    """Re-run every corpus entry against a target: exit 1 if any still fails.
+
+    Each entry is FAILING, FIXED or SKIPPED (the target cannot receive it); --prune deletes
+    the FIXED ones. A missing corpus folder is exit 2 unless --allow-empty.
+    """
+    from ..replay import open_corpus, prune_fixed, replay_corpus, summary
 
     try:
+        corpus = open_corpus(corpus_dir, allow_empty=allow_empty)
         results = replay_corpus(
             target,
-            corpus_dir,
+            corpus,
             kinds=list(kinds),
             input_mode=input_mode,
             reject_on=reject_on,
             timeout=timeout,
         )
+        removed = prune_fixed(corpus, results) if prune else []
     except BackbeatFuzzError as exc:
         raise _fail(str(exc)) from None
-    failing = [r for r in results if r.still_fails]
-    if not corpus_dir.exists():
-        click.echo(f"corpus {str(corpus_dir)!r} does not exist yet: nothing to replay")
+    except OSError as exc:
+        raise _cannot_write(exc) from None
+    if not corpus_dir.exists() and not removed:
+        click.echo(f"corpus {str(corpus_dir)!r} does not exist (--allow-empty): nothing to replay")
     for result in results:
         if result.still_fails or not quiet:
             click.echo(result.line())
-    click.echo(
-        f"{len(results)} replayed: {len(failing)} still failing, "
-        f"{len(results) - len(failing)} fixed or skipped"
-    )
-    sys.exit(EXIT_FOUND if failing else EXIT_OK)
+    click.echo(summary(results))
+    if prune:
+        click.echo(f"pruned {len(removed)} fixed entries from {corpus_dir}/")
+    sys.exit(EXIT_FOUND if any(r.still_fails for r in results) else EXIT_OK)
 
 
 @main.command("seed")
