@@ -1,5 +1,7 @@
-"""The CI snippets: written, well-formed, and running real backbeat-validate and backbeat-fuzz
-options; the fuzz jobs' commands are run as written against the demo consumer."""
+"""The CI snippets: written, valid against the GitHub workflow and GitLab CI schemas, running
+real backbeat-validate and backbeat-fuzz options; and every shell step of every job is run as
+written in a sample user project, installing backbeat-fuzz from a wheel built from this
+checkout into a fresh virtual environment (install, install the service, fuzz, replay)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+import sysconfig
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +21,14 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML  # a dev dependency
 
-from backbeat_fuzz import ci_snippets
-from backbeat_fuzz.ci_snippets import SNIPPETS, SnippetOptions, render, write_snippets
+from backbeat_fuzz import __version__, ci_snippets
+from backbeat_fuzz.ci_snippets import (
+    DEFAULT_PACKAGE,
+    SNIPPETS,
+    SnippetOptions,
+    render,
+    write_snippets,
+)
 from backbeat_fuzz.cli.fuzz import DEFAULT_DATABASE
 from backbeat_fuzz.cli.fuzz import main as fuzz_main
 from backbeat_fuzz.cli.validate import main as validate_main
@@ -46,18 +56,22 @@ KEY_LINES = {
         "runs-on: ubuntu-latest",
         "steps:",
         "- uses: actions/checkout@v4",
-        'run: python -m pip install "backbeat-fuzz"',
+        f'BACKBEAT_FUZZ_PACKAGE: "{DEFAULT_PACKAGE}"',
+        'run: python -m pip install "$BACKBEAT_FUZZ_PACKAGE"',
         "run: backbeat-validate --dir messages --exit-code",
     ],
     "gitlab-ci.yml": [
         "validate-backbeat:",
         "script:",
-        '- python -m pip install "backbeat-fuzz"',
+        f'BACKBEAT_FUZZ_PACKAGE: "{DEFAULT_PACKAGE}"',
+        '- python -m pip install "$BACKBEAT_FUZZ_PACKAGE"',
         "- backbeat-validate --dir messages --exit-code",
     ],
     "Makefile.backbeat": [
         "validate-backbeat:",
         "BACKBEAT_MESSAGES ?= messages",
+        f"BACKBEAT_FUZZ_PACKAGE ?= {DEFAULT_PACKAGE}",
+        '|| $(BACKBEAT_PIP) install -q "$(BACKBEAT_FUZZ_PACKAGE)"',
         "$(BACKBEAT_VALIDATE) --dir $(BACKBEAT_MESSAGES) --exit-code",
     ],
     "github-actions-fuzz.yml": [
@@ -70,7 +84,9 @@ KEY_LINES = {
         "uses: actions/cache/save@v4",
         "uses: actions/upload-artifact@v4",
         "uses: github/codeql-action/upload-sarif@v4",
-        'run: backbeat-fuzz replay --target "$TARGET"',
+        f'BACKBEAT_FUZZ_PACKAGE: "{DEFAULT_PACKAGE}"',
+        "- name: Install your service (TARGET must import, with its dependencies)",
+        'run: backbeat-fuzz replay --target "$TARGET" --allow-empty',
     ],
     "gitlab-ci-fuzz.yml": [
         "fuzz-backbeat:",
@@ -78,7 +94,8 @@ KEY_LINES = {
         'TARGET: "mysvc.handler"',
         '- if: $CI_PIPELINE_SOURCE == "schedule"',
         "junit: reports/backbeat-fuzz.xml",
-        '- backbeat-fuzz replay --target "$TARGET"',
+        '- python -m pip install "$BACKBEAT_FUZZ_PACKAGE"',
+        '- backbeat-fuzz replay --target "$TARGET" --allow-empty',
     ],
 }
 
@@ -214,11 +231,28 @@ def test_cli_writes_the_snippets(tmp_path: Path) -> None:
     assert 'TARGET: "svc.consume"' in (out / "gitlab-ci-fuzz.yml").read_text()
 
 
+def test_cli_sets_the_package_and_the_service_install(tmp_path: Path) -> None:
+    git = "git+https://github.com/OWNER/backbeat-fuzz@v0.1.0"
+    args = [str(tmp_path), "--package", git, "--service-install", "make install-deps"]
+    assert CliRunner().invoke(ci_snippets.main, args).exit_code == 0
+    fuzz = (tmp_path / "github-actions-fuzz.yml").read_text()
+    assert f'BACKBEAT_FUZZ_PACKAGE: "{git}"' in fuzz
+    jobs = _load_yaml(fuzz)["jobs"].values()
+    installs = [
+        step["run"] for job in jobs for step in job["steps"] if "service" in step.get("name", "")
+    ]
+    assert installs == ["make install-deps\n", "make install-deps\n"]
+
+
 @pytest.mark.parametrize(
     ("make_args", "fragment"),
     [
         (lambda tmp: [], "Missing argument 'OUTDIR'"),
         (lambda tmp: [str(tmp / "file")], "is a file; give a folder to write into"),
+        (
+            lambda tmp: [str(tmp / "out"), "--service-install", "pip install .\nmake"],
+            "--service-install must be one line; join the commands with '&&' or ';'",
+        ),
     ],
 )
 def test_cli_usage_errors_exit_2(tmp_path: Path, make_args: Any, fragment: str) -> None:
@@ -326,44 +360,222 @@ def test_gitlab_publishes_the_reports_the_campaign_writes() -> None:
     assert Path(artifacts["reports"]["junit"]) == REPORTS["junit_xml"]
 
 
+# -- the CI schemas -----------------------------------------------------------------------------
+
+#: YAML snippet -> check-jsonschema's vendored schema for it (shipped in the package: no network).
+CI_SCHEMAS = {
+    "github-actions.yml": "vendor.github-workflows",
+    "github-actions-fuzz.yml": "vendor.github-workflows",
+    "gitlab-ci.yml": "vendor.gitlab-ci",
+    "gitlab-ci-fuzz.yml": "vendor.gitlab-ci",
+}
+
+
+def _check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    assert tool.exists(), "check-jsonschema is a dev dependency: make deps installs it"
+    return subprocess.run(
+        [str(tool), "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_every_yaml_snippet_has_a_ci_schema() -> None:
+    assert sorted(CI_SCHEMAS) == sorted(YAML_FILES)
+
+
+@pytest.mark.parametrize("name", YAML_FILES)
+def test_yaml_snippet_validates_against_its_ci_schema(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(SNIPPETS[name](SnippetOptions()), encoding="utf-8")
+    checked = _check_jsonschema(CI_SCHEMAS[name], path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "job", "key"),
+    [("github-actions.yml", "validate-backbeat", "runs-on"), ("gitlab-ci.yml", None, "stage")],
+)
+def test_the_schema_check_catches_a_broken_snippet(
+    tmp_path: Path, name: str, job: str | None, key: str
+) -> None:
+    """The check above can fail: a job with a missing runner, or a stage of the wrong type."""
+    text = SNIPPETS[name](SnippetOptions())
+    if job is not None:
+        broken = text.replace("    runs-on: ubuntu-latest\n", "")
+    else:
+        broken = text.replace("  stage: test\n", "  stage: [1, 2]\n")
+    assert broken != text
+    path = tmp_path / name
+    path.write_text(broken, encoding="utf-8")
+    assert _check_jsonschema(CI_SCHEMAS[name], path).returncode == 1
+
+
+# -- every shell step, run in a sample user project ---------------------------------------------
+
+#: The sample service: a strict consumer with one bug (it rejects every valid StatusClaim).
+SERVICE = """\
+from backbeat_fuzz import MessageValidator
+
+_validator = MessageValidator()
+
+
+def handle(text):
+    result = _validator.validate_message_string(text)
+    if not result.valid:
+        raise ValueError(str(result.errors[0]))
+    if result.message_type == "backbeat.statusclaim.v1":
+        raise ValueError("statusclaims are not supported yet")  # the bug: a false reject
+    return True
+"""
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A wheel built from this checkout and a fresh virtual environment to install it into."""
+
+    wheel: Path
+    venv: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """A CI-like environment: the venv first on PATH, then the system only (not .venv)."""
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        env["PATH"] = os.pathsep.join(
+            [str(self.venv / "bin"), "/usr/local/bin", "/usr/bin", "/bin"]
+        )
+        return {**env, "PIP_NO_INPUT": "1", **extra}
+
+
+def _dependencies(folder: Path) -> Path:
+    """A folder of links to this environment's installed packages but backbeat-fuzz itself, so
+    that the fresh venv's ``pip install wheel`` finds every dependency without a network."""
+    folder.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.startswith(("backbeat_fuzz", "__editable__")):
+            (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The wheel (built once per session, as ``make build`` does) and an empty venv whose pip
+    and dependencies come from this environment; nothing of backbeat-fuzz is in it yet."""
+    root = tmp_path_factory.mktemp("wheel")
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(root), str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = root.glob("backbeat_fuzz-*.whl")
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(purelib) / "_dependencies.pth").write_text(f"{_dependencies(root / 'deps')}\n")
+    return Installed(wheel, venv)
+
+
+def _project(folder: Path, installed: Installed) -> Path:
+    """A user's repository: the wheel in vendor/ (the snippets' default package), the service
+    and its requirements, and a messages folder."""
+    (folder / "vendor").mkdir(parents=True)
+    shutil.copy(installed.wheel, folder / "vendor")
+    assert installed.wheel.name == f"backbeat_fuzz-{__version__}-py3-none-any.whl"
+    assert f"./vendor/{installed.wheel.name}" == DEFAULT_PACKAGE
+    (folder / "mysvc.py").write_text(SERVICE, encoding="utf-8")
+    (folder / "requirements.txt").write_text("jsonschema>=4.18\n", encoding="utf-8")
+    shutil.copytree(VALID, folder / "messages")
+    return folder
+
+
 def _bash(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """One step as CI runs it: ``bash -e`` in the repository root."""
     bash = shutil.which("bash")
     assert bash, "bash is needed (CI runs the snippets' commands with it)"
     return subprocess.run(
-        [bash, "-c", command], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        [bash, "-e", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
+
+
+def _run(commands: list[str], cwd: Path, env: dict[str, str]) -> list[tuple[str, int, str]]:
+    """Run every step in order, also after a failing one (as the ``if: always()`` steps and the
+    other job do): (command, exit code, output) per step."""
+    results = []
+    for command in commands:
+        done = _bash(command, cwd, env)
+        results.append((command, done.returncode, done.stdout + done.stderr))
+    return results
+
+
+def _installed_from_the_wheel(installed: Installed) -> None:
+    """backbeat-validate and backbeat-fuzz are the venv's, installed from the wheel."""
+    where = subprocess.run(
+        [
+            str(installed.venv / "bin" / "python"),
+            "-c",
+            "import backbeat_fuzz; print(backbeat_fuzz.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=installed.venv,  # not this checkout: its backbeat_fuzz/ would be imported instead
+    ).stdout
+    assert where.startswith(str(installed.venv)), where
+    assert (installed.venv / "bin" / "backbeat-fuzz").exists()
+
+
+@pytest.mark.parametrize("name", VALIDATE_FILES)
+def test_the_validate_job_runs_as_written(tmp_path: Path, installed: Installed, name: str) -> None:
+    project = _project(tmp_path, installed)
+    commands = _commands(name, SNIPPETS[name](SnippetOptions()))
+    env = installed.env(BACKBEAT_FUZZ_PACKAGE=DEFAULT_PACKAGE)
+    results = _run(commands, project, env)
+    assert [code for _, code, _ in results] == [0, 0], results
+    assert re.search(r"\d+ checked: ", results[-1][2])
+    _installed_from_the_wheel(installed)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FUZZ_FILES)
-def test_the_fuzz_job_runs_as_written(tmp_path: Path, name: str) -> None:
-    """Every command of the fuzz jobs but ``pip install``, in order, in a fresh checkout."""
-    text = SNIPPETS[name](SnippetOptions(target=DEMO, max_examples=1))
-    commands = [c for c in _commands(name, text) if "pip install" not in c]
-    marker, campaign, collect, replay = commands
-    env = {**os.environ, "TARGET": DEMO}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    old = tmp_path / "corpus" / "beatframe" / "old.json"  # restored from the cache
+def test_the_fuzz_jobs_run_as_written(tmp_path: Path, installed: Installed, name: str) -> None:
+    """Every shell step of both jobs, in order, in a fresh checkout of a user's repository:
+    install backbeat-fuzz from the wheel, install the service, fuzz it (its bug is found:
+    exit 1), collect tonight's corpus entries; then the push job replays them (still failing)."""
+    text = SNIPPETS[name](SnippetOptions(target="mysvc.handle", max_examples=1))
+    project = _project(tmp_path, installed)
+    old = project / "corpus" / "beatframe" / "old.json"  # restored from the cache
     old.parent.mkdir(parents=True)
     old.write_text("{}")
     os.utime(old, (1_000_000_000, 1_000_000_000))
+    env = installed.env(TARGET="mysvc.handle", BACKBEAT_FUZZ_PACKAGE=DEFAULT_PACKAGE)
 
-    assert _bash(marker, tmp_path, env).returncode == 0
-    fuzzed = _bash(campaign, tmp_path, env)
-    assert fuzzed.returncode == 1, fuzzed.stderr  # the demo consumer's bugs are found
-    assert _bash(collect, tmp_path, env).returncode == 0
+    results = _run(_commands(name, text), project, env)
+    steps = [(command.split()[0], code) for command, code, _ in results]
+    assert [code for _, code in steps] == [0, 0, 0, 1, 0, 0, 0, 1], results
+    assert [c for c, _ in steps].count("backbeat-fuzz") == 2
+    _installed_from_the_wheel(installed)
 
     for path in REPORTS.values():
-        assert (tmp_path / path).stat().st_size > 0
-    assert (tmp_path / DEFAULT_DATABASE).is_dir()  # what the cache keeps exists
-    written = {p.relative_to(tmp_path) for p in (tmp_path / "corpus").rglob("*.json")}
+        assert (project / path).stat().st_size > 0
+    assert (project / DEFAULT_DATABASE).is_dir()  # what the cache keeps exists
+    written = {p.relative_to(project) for p in (project / "corpus").rglob("*.json")}
     collected = {
-        p.relative_to(tmp_path / "reports" / "new-corpus")
-        for p in (tmp_path / "reports" / "new-corpus").rglob("*.json")
+        p.relative_to(project / "reports" / "new-corpus")
+        for p in (project / "reports" / "new-corpus").rglob("*.json")
     }
-    assert collected == written - {old.relative_to(tmp_path)}
-    assert collected
-
-    replayed = _bash(replay, tmp_path, env)
-    assert replayed.returncode == 1, replayed.stderr  # the demo still has its bugs
-    assert "still failing" in replayed.stdout
+    assert collected == written - {old.relative_to(project)}
+    assert any("false_reject--valid--" in str(p) for p in collected)
+    *_, (_, _, replayed) = results
+    assert "still failing" in replayed and "FAILING" in replayed
