@@ -32,8 +32,11 @@ Every item is marked ``backbeat``. The options mirror ``backbeat-fuzz``'s:
   ``.backbeat-fuzz/examples`` in the rootdir; ``none`` for none).
 
 Relative paths given as options are taken from the folder pytest is started in. A Python
-target is imported by a worker process started in that folder too: run pytest where the module
-can be imported, or put its folder on ``PYTHONPATH``.
+target is imported by a worker process started in that folder, which imports what your tests
+import: its ``PYTHONPATH`` holds pytest's ``pythonpath`` setting, the folders on ``sys.path``
+when collection ended (the rootdir and conftest folders pytest's import mode inserts; not the
+interpreter's own), the rootdir, then your ``PYTHONPATH``. The variable is set only while a
+``backbeat`` item runs (when the worker starts or restarts), and restored after it.
 
 In your own property tests, the strategies and the reference validator are at hand::
 
@@ -81,8 +84,11 @@ and ``--backbeat-seed``, whatever profile is loaded.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,6 +113,7 @@ __all__ = [
     "ConformanceItem",
     "CorpusItem",
     "backbeat_validator",
+    "import_paths",
     "render_finding",
 ]
 
@@ -247,13 +254,52 @@ def _campaign(config: pytest.Config, target: str) -> CampaignConfig:
     )
 
 
+def _under(path: str, folders: set[str]) -> bool:
+    return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
+
+
+def import_paths(config: pytest.Config) -> list[str]:
+    """The folders the user's tests import from, for the target's worker process, in order:
+    pytest's ``pythonpath`` setting, ``sys.path`` now (call it at the end of collection), then
+    the rootdir; absolute, once each, leaving out the interpreter's own folders (the worker has
+    them) and ones that do not exist."""
+    own = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    candidates = [*map(str, config.getini("pythonpath")), *sys.path, str(config.rootpath)]
+    paths: list[str] = []
+    for entry in filter(None, candidates):  # "" is the current folder: the worker's own too
+        path = os.path.realpath(entry)
+        if path not in paths and os.path.isdir(path) and not _under(path, own):
+            paths.append(path)
+    return paths
+
+
+@contextlib.contextmanager
+def _pythonpath(paths: list[str]) -> Iterator[None]:
+    """``PYTHONPATH`` is *paths* then its old value, for the block only."""
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([*paths, *([old] if old else [])])
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
 @dataclass
 class _Run:
-    """What a pytest run with ``--backbeat-target`` holds: the campaign and one shared target."""
+    """What a pytest run with ``--backbeat-target`` holds: the campaign, one shared target, and
+    the folders its worker imports from (:func:`import_paths`, set at collection)."""
 
     campaign: CampaignConfig
+    paths: list[str] = field(default_factory=list)
     _target: Target | None = None
     _error: Exception | None = field(default=None, repr=False)
+
+    def worker_env(self) -> contextlib.AbstractContextManager[None]:
+        """The environment the worker is started (or restarted) in: see :func:`import_paths`."""
+        return _pythonpath(self.paths)
 
     def target(self) -> Target:
         """The open target, loaded on first use (a load error is raised again for every item)."""
@@ -328,7 +374,9 @@ class BackbeatCollector(pytest.Collector):
         from .corpus import Corpus
         from .errors import BackbeatFuzzError
 
-        campaign = self.config.stash[_RUN].campaign
+        run = self.config.stash[_RUN]
+        run.paths = import_paths(self.config)
+        campaign = run.campaign
         try:
             kinds = list(load_contract(campaign.schemas_dir).kinds)
             corpus = Corpus(campaign.corpus_dir or DEFAULT_CORPUS)
@@ -363,6 +411,14 @@ class _BackbeatItem(pytest.Item):
     def run(self) -> _Run:
         return self.config.stash[_RUN]
 
+    def runtest(self) -> None:
+        with self.run.worker_env():
+            self.check()
+
+    def check(self) -> None:
+        """Send this item's messages and raise :class:`_Findings` on a wrong verdict."""
+        raise NotImplementedError
+
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
@@ -382,7 +438,7 @@ class ConformanceItem(_BackbeatItem):
         super().__init__(**kwargs)
         self.direction = direction
 
-    def runtest(self) -> None:
+    def check(self) -> None:
         from .harness import run_cell
 
         run = self.run
@@ -417,7 +473,7 @@ class CorpusItem(_BackbeatItem):
         self.entry = entry
         self.file = file
 
-    def runtest(self) -> None:
+    def check(self) -> None:
         from .replay import replay_entry
         from .report import Finding
 

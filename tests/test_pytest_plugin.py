@@ -7,6 +7,7 @@ never touch this test session.
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
@@ -292,3 +293,53 @@ def test_a_target_that_cannot_be_loaded_fails_each_item_in_one_line(
         ["backbeat-fuzz: cannot import target 'svcx.handle': No module named 'svcx'; *"]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+# -- the worker imports what the user's tests import ------------------------------------------
+
+#: A conftest that records PYTHONPATH at the end of the session (the plugin must restore it).
+RECORD_PYTHONPATH = """
+import os
+
+START = os.environ.get("PYTHONPATH")
+
+
+def pytest_sessionfinish(session):
+    with open("pythonpath.txt", "w") as file:
+        file.write(repr((START, os.environ.get("PYTHONPATH"))))
+"""
+
+VALID_ONLY = ("-k", "(valid and not invalid) or own_import")
+
+
+def test_pytest_pythonpath_setting_reaches_the_worker(pytester: pytest.Pytester) -> None:
+    """``pythonpath = src`` (the src layout): the items pass and fail as the handler deserves."""
+    pytester.makeini("[pytest]\npythonpath = src\n")
+    pytester.mkdir("src")
+    (pytester.path / "src" / "svc.py").write_text(BUGGY)
+    pytester.makeconftest(RECORD_PYTHONPATH)
+    pytester.makepyfile(test_own="import svc\n\ndef test_own_import():\n    assert svc.handle\n")
+    result = pytester.runpytest_subprocess(*CAMPAIGN, *VALID_ONLY, "-v")
+    result.assert_outcomes(passed=3, failed=1, deselected=3)  # test_own_import and two kinds
+    result.stdout.fnmatch_lines(["*conformance[[]statusclaim-valid[]] FAILED*"])
+    assert "cannot import target" not in result.stdout.str()
+    assert "crash: valid statusclaim message crashed the target (KeyError: 'progress'" in (
+        result.stdout.str()
+    )
+    start, end = ast.literal_eval((pytester.path / "pythonpath.txt").read_text())
+    assert start == end  # set only while the backbeat items ran
+
+    (pytester.path / "src" / "svc.py").write_text(CORRECT)
+    fixed = pytester.runpytest_subprocess(*CAMPAIGN, *VALID_ONLY)
+    fixed.assert_outcomes(passed=5, deselected=3)  # the first run's corpus entry passes too
+
+
+def test_the_rootdir_reaches_the_worker_when_pytest_runs_from_a_subfolder(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(svc=CORRECT)
+    tests = pytester.mkdir("tests")
+    monkeypatch.chdir(tests)  # pytester puts the current folder on PYTHONPATH: not the root
+    result = pytester.runpytest_subprocess(*CAMPAIGN, "-k", "beatframe-valid")
+    result.assert_outcomes(passed=1, deselected=5)
