@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
 
@@ -343,3 +344,62 @@ def test_the_rootdir_reaches_the_worker_when_pytest_runs_from_a_subfolder(
     monkeypatch.chdir(tests)  # pytester puts the current folder on PYTHONPATH: not the root
     result = pytester.runpytest_subprocess(*CAMPAIGN, "-k", "beatframe-valid")
     result.assert_outcomes(passed=1, deselected=5)
+
+
+# -- the README's own property-test example, on a cold checkout --------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+_PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+#: What the README example assumes around it: a handler that accepts valid messages (returns
+#: True) and raises ValueError on invalid ones.
+README_PRELUDE = """
+import json
+
+import pytest
+
+from backbeat_fuzz import MessageValidator
+
+_VALIDATOR = MessageValidator()
+
+
+def handle(text):
+    result = _VALIDATOR.validate_message_string(text)
+    if not result.valid:
+        raise ValueError(result.errors[0].message)
+    return True
+"""
+
+
+def _readme_given_example() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = [
+        b for b in _PYTHON_BLOCK.findall(readme) if '@given(valid_messages("beatframe"))' in b
+    ]
+    return block
+
+
+def test_the_readme_example_suppresses_no_health_check() -> None:
+    example = _readme_given_example()
+    assert "suppress_health_check" not in example and "settings" not in example
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="generate/text.py draws any character with st.characters(codec='utf-8'), whose "
+    "table Hypothesis computes on first use in a fresh .hypothesis/ (about 1.1 s, over the "
+    "too_slow budget); st.characters(exclude_categories=['Cs']) is the same set, draws the same "
+    "examples and costs nothing. generate/ is another engineer's: reported to the lead. Remove "
+    "this mark when it lands (strict: the test fails when it passes).",
+)
+def test_the_readme_given_example_passes_on_a_cold_checkout(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ``.hypothesis/`` yet, Hypothesis's default health checks: both README tests pass."""
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+    monkeypatch.delenv("CI", raising=False)  # the default profile, as on a laptop
+    pytester.makepyfile(test_readme=README_PRELUDE + _readme_given_example())
+    assert not (pytester.path / ".hypothesis").exists()
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    assert "FailedHealthCheck" not in result.stdout.str()
+    result.assert_outcomes(passed=2)
