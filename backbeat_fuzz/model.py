@@ -34,6 +34,13 @@ class Mutant:
         note: what was done, in a few words (``trailing newline``).
         parsed: the message as an object, or None when the mutation is in the JSON text itself
             (such mutants cannot be given to a consumer that takes objects).
+        location: the JSON location the edit is about (``hlc``, ``issues[0].code``); ``""`` for
+            the whole message or its text (a wrong root, a BOM, a truncated text).
+        before: the value at :attr:`location` in :attr:`origin` (None where it was absent).
+        after: what was put there: the new value, the raw JSON literal written in its place
+            (``"1e400"``), or None for a removed field and for whole-text edits.
+        probe: True for an implementation-limit probe (nesting deeper than 64): the contract
+            lets a consumer accept or reject it, so only a crash or a hang is a finding.
     """
 
     kind: str
@@ -42,11 +49,19 @@ class Mutant:
     origin: dict[str, Any] = field(repr=False)
     note: str = ""
     parsed: Any = field(default=None, repr=False, compare=False)
+    location: str = ""
+    before: Any = field(default=None, repr=False, compare=False)
+    after: Any = field(default=None, repr=False, compare=False)
+    probe: bool = False
 
     def __repr__(self) -> str:
         text = self.text
         shown = text if len(text) <= _REPR_LIMIT else f"{text[:_REPR_LIMIT]}... ({len(text)} chars)"
-        return f"Mutant(kind={self.kind!r}, rule={self.rule!r}, note={self.note!r}, text={shown!r})"
+        where = f", location={self.location!r}" if self.location else ""
+        return (
+            f"Mutant(kind={self.kind!r}, rule={self.rule!r}, note={self.note!r}{where}, "
+            f"text={shown!r})"
+        )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """Hypothesis and IPython print a mutant short: a 1001-item message is not a report."""

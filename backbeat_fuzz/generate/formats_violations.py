@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-__all__ = ["FORMAT_VIOLATIONS", "LENGTHENERS"]
+__all__ = ["FORMAT_VIOLATIONS", "LENGTHENERS", "unix_seconds"]
 
 _OFFSET = re.compile(r"([Zz]|[+-]\d\d:\d\d)$")
 _FRACTION = re.compile(r"\.[0-9]+$")
@@ -28,11 +29,28 @@ def _arabic_first_digit(value: str) -> str:
     return value + "\u0660"
 
 
+#: The Unix time of 2025-09-05T12:30:00Z, for values that do not parse.
+_FALLBACK_UNIX = 1757075400
+
+
+def unix_seconds(value: object) -> int:
+    """The Unix time of a date-time or date *value* (UTC when it has no offset), or that of
+    2025-09-05T12:30:00Z when it does not parse."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return _FALLBACK_UNIX
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
 def date_time(value: str) -> Pairs:
     """Near misses of an RFC 3339 date-time."""
     day, clock = value[:10], value[11:]
     stamp, offset = _split_offset(clock)
     year = day[:4]
+    seconds = unix_seconds(value)
     return [
         ("date only", day),
         ("a space instead of T", f"{day} {clock}"),
@@ -56,6 +74,8 @@ def date_time(value: str) -> Pairs:
         ),
         ("an Arabic-Indic digit", _arabic_first_digit(value)),
         ("an offset after Z", f"{day}T{stamp}Z+01:00"),
+        ("a Unix time in seconds, as a string", str(seconds)),
+        ("a Unix time in milliseconds, as a string", str(seconds * 1000)),
     ]
 
 

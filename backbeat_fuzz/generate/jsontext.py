@@ -21,8 +21,9 @@ __all__ = ["TEXT_MUTATIONS", "text_ops"]
 _SENTINEL = "\u0001backbeat-fuzz-sentinel\u0001"
 
 
-def _bytes(note: str, data: bytes) -> Edit:
-    return Edit(note, "bytes", (), data)
+def _bytes(note: str, data: bytes, where: str | None = None) -> Edit:
+    """An edit of the whole text; *where* names the top-level field it is about, if any."""
+    return Edit(note, "bytes", () if where is None else (where,), data)
 
 
 def _text(message: Any) -> str:
@@ -75,12 +76,17 @@ def _duplicate(message: Any) -> list[Edit]:
     return edits
 
 
+def _string_key(message: dict[str, Any]) -> str | None:
+    """The top-level string field splices go into: the first one but ``type``."""
+    strings = [k for k, v in message.items() if isinstance(v, str)]
+    return next((k for k in strings if k != "type"), strings[0]) if strings else None
+
+
 def _with_sentinel(message: dict[str, Any], piece: bytes) -> bytes | None:
     """The message's text with *piece* spliced into the middle of a string value."""
-    strings = [k for k, v in message.items() if isinstance(v, str)]
-    if not strings:
+    key = _string_key(message)
+    if key is None:
         return None
-    key = next((k for k in strings if k != "type"), strings[0])
     value = message[key]
     middle = len(value) // 2
     text = canonical_text({**message, key: value[:middle] + _SENTINEL + value[middle:]}).encode()
@@ -100,13 +106,39 @@ def _invalid_utf8(message: Any) -> list[Edit]:
     for note, piece in pieces:
         data = _with_sentinel(message, piece)
         if data is not None:
-            edits.append(_bytes(f"{note} inside a string", data))
+            edits.append(_bytes(f"{note} inside a string", data, _string_key(message)))
+    return edits
+
+
+#: Control characters JSON requires escaped inside strings (U+0000 to U+001F), written raw.
+_CONTROLS = (
+    ("U+0000", b"\x00"),
+    ("U+0001", b"\x01"),
+    ("U+001F", b"\x1f"),
+    ("tab", b"\t"),
+    ("newline", b"\n"),
+    ("carriage return", b"\r"),
+)
+
+
+def _control_characters(message: Any) -> list[Edit]:
+    """A raw control character inside a string: strict parsers reject it (``json.syntax``),
+    lenient ones (``json.loads(strict=False)``, many hand-rolled readers) let it through."""
+    if not isinstance(message, dict):
+        return []
+    edits = []
+    for name, piece in _CONTROLS:
+        data = _with_sentinel(message, piece)
+        if data is not None:
+            note = f"a raw {name} inside a string"
+            edits.append(_bytes(note, data, _string_key(message)))
     return edits
 
 
 def _lone_surrogate(message: Any) -> list[Edit]:
     data = _with_sentinel(message, b"\\ud800") if isinstance(message, dict) else None
-    return [] if data is None else [_bytes("a lone \\ud800 escape inside a string", data)]
+    note = "a lone \\ud800 escape inside a string"
+    return [] if data is None else [_bytes(note, data, _string_key(message))]
 
 
 def _too_deep(message: Any) -> list[Edit]:
@@ -118,13 +150,14 @@ def _too_deep(message: Any) -> list[Edit]:
         _bytes(
             f"an extra field nested {MAX_DEPTH + 1} deep",
             (text[:-1] + f',"x_deep":{deep}}}').encode(),
+            "x_deep",
         )
     ]
 
 
 #: rule -> candidate edits for a valid message, most classic first.
 TEXT_MUTATIONS: dict[str, Callable[[Any], list[Edit]]] = {
-    "json.syntax": _syntax,
+    "json.syntax": lambda m: _syntax(m) + _control_characters(m),
     "json.trailing_data": _trailing,
     "json.duplicate_key": _duplicate,
     "json.bom": lambda m: [_bytes("a UTF-8 byte-order mark", b"\xef\xbb\xbf" + _text(m).encode())],

@@ -17,10 +17,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..jsontext import JSON_RULES
-from .formats_violations import FORMAT_VIOLATIONS, LENGTHENERS
+from .formats_violations import FORMAT_VIOLATIONS, LENGTHENERS, unix_seconds
 from .values import Path
 
-__all__ = ["FAMILIES", "VIOLATORS", "Context", "Edit", "MutationOp", "rule_location"]
+__all__ = [
+    "FAMILIES",
+    "PROBES",
+    "VIOLATORS",
+    "Context",
+    "Edit",
+    "MutationOp",
+    "is_probe",
+    "json_location",
+    "rule_location",
+]
 
 #: Family -> what it covers. ``--rule FAMILY`` selects all of a family's rules.
 FAMILIES: dict[str, str] = {
@@ -34,6 +44,21 @@ FAMILIES: dict[str, str] = {
     "rules": "cross-field rules broken by the smallest step",
     "json": "the JSON text itself: truncated, trailing comma, duplicate keys, BOM, bad UTF-8",
 }
+
+#: Rules whose mutants are *probes*, not contract violations: they test an implementation limit
+#: the schemas do not state, so a consumer may accept or reject them and only a crash or a hang
+#: is a finding. ``json.too_deep`` (nesting past 64): nothing in the schemas forbids deep
+#: nesting inside an open object, and RFC 8259 section 9 leaves the depth limit to each
+#: implementation (jsonschema, ajv, pydantic... all accept it). Every other rule is stated by
+#: the schemas or by the contract's strict-JSON rules (I-JSON: numbers within a double, no
+#: duplicate keys, no lone surrogates; no byte-order mark) and must be rejected.
+PROBES: frozenset[str] = frozenset({"json.too_deep"})
+
+
+def is_probe(rule: str) -> bool:
+    """True when *rule*'s mutants are probes (see :data:`PROBES`): either verdict is right."""
+    return rule in PROBES
+
 
 RAW = "raw"  # marks an Edit whose value is a literal JSON token, not a Python value
 
@@ -81,6 +106,12 @@ def rule_location(path: Path) -> str:
     for part in path:
         out += "[]" if part == "[]" else (f".{part}" if out else part)
     return out or "root"
+
+
+def json_location(path: Path) -> str:
+    """``("issues", "[]", "code")`` -> ``issues[0].code`` (``"[]"`` is the first item, which is
+    the one edits change); ``()`` -> ``""``, the whole message."""
+    return rule_location(path).replace("[]", "[0]") if path else ""
 
 
 def _name(path: Path) -> str:
@@ -169,16 +200,11 @@ def violate_root_type(node: Mapping[str, Any], path: Path, ctx: Context) -> Iter
 
 def _wrong_values(value: Any) -> list[tuple[str, Any]]:
     """Classic confusions for a value, most likely first."""
-    text = value if isinstance(value, str) else None
+    as_string = str(value).lower() if isinstance(value, bool) else f"{value}"
     return [
         ("true instead of a value", True),
         ("false instead of a value", False),
-        (
-            "the value as a string",
-            str(value).lower()
-            if isinstance(value, bool)
-            else (f"{value}" if text is None else None),
-        ),
+        *([] if isinstance(value, str) else [("the value as a string", as_string)]),
         ("null", None),
         ("a number", 1337),
         (
@@ -206,14 +232,29 @@ def _allowed(value: Any, types: list[str]) -> bool:
     return kind in types or (kind == "integer" and "number" in types)
 
 
+def _unix_times(value: Any) -> list[tuple[str, Any]]:
+    """A date-time as the integers a consumer parsing Unix time would take: seconds and
+    milliseconds since 1970 (of the value itself when it parses)."""
+    seconds = unix_seconds(value)
+    return [("a Unix time in seconds", seconds), ("a Unix time in milliseconds", seconds * 1000)]
+
+
+#: format -> extra wrong-type values for a string of that format.
+_TYPED_CONFUSIONS: dict[str, Callable[[Any], list[tuple[str, Any]]]] = {
+    "date-time": _unix_times,
+    "date": _unix_times,
+}
+
+
 def violate_type(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterator[MutationOp]:
     if "type" not in node or not path:
         return
     types = [node["type"]] if isinstance(node["type"], str) else list(node["type"])
+    confusions = _TYPED_CONFUSIONS.get(node.get("format", ""), lambda v: [])
 
     def edits(value: Any, message: Any, p: Path = path) -> list[Edit]:
-        pairs = [(n, v) for n, v in _wrong_values(value) if not _allowed(v, types)]
-        return _sets(p, pairs)
+        wrong = [*_wrong_values(value), *confusions(value)]
+        return _sets(p, [(n, v) for n, v in wrong if not _allowed(v, types)])
 
     yield _op(
         f"{rule_location(path)}.type",
@@ -241,7 +282,7 @@ def _near_misses(value: str, ctx: Context) -> list[tuple[str, Any]]:
     bumped = re.sub(r"v(\d+)$", lambda m: f"v{int(m[1]) + 1}", value)
     if bumped != value:
         misses.insert(0, ("the next major version", bumped))
-    misses += [("another kind's value", s) for s in ctx.other_strings if s != value]
+    misses += [(f"another kind's value {s!r}", s) for s in ctx.other_strings if s != value]
     misses += [("null", None), ("a number", 1), ("true", True), ("an empty string", "")]
     return misses
 
@@ -292,7 +333,30 @@ _ARABIC = {d: chr(0x0660 + int(d)) for d in "0123456789"}
 _PROBES = ("g", "G", "!", " ", "_", "-", ":", ".", "é", "/", "Z", "0")
 
 
-def _pattern_misses(value: str) -> list[tuple[str, str]]:
+#: Prefixes written before hex and other identifiers (``int(s, 16)`` takes ``0x``).
+_PREFIXES = ("0x", "0X", "#", "x")
+#: How long a run a pattern mutant reaches when the field states no maxLength.
+_RUN = 256
+
+
+def _prefixed(value: str) -> list[tuple[str, str]]:
+    misses = [(f"a {p!r} prefix", p + value) for p in _PREFIXES]
+    if len(value) > 2:
+        misses.append(("'0x' in place of the first two characters", "0x" + value[2:]))
+    return misses
+
+
+def _runs(value: str, size: int) -> list[tuple[str, str]]:
+    """Long runs of one character: what catastrophic backtracking in a consumer's regex needs
+    (``a{n}!`` against nested quantifiers), kept within *size* so only the pattern breaks."""
+    first, repeated = value[:1] or "a", value[1:2] or value[:1] or "a"
+    return [
+        ("a long run of one character, then '!'", first + repeated * (size - 2) + "!"),
+        ("a long run of one character", first + repeated * (size - 1)),
+    ]
+
+
+def _pattern_misses(value: str, size: int = _RUN) -> list[tuple[str, str]]:
     middle = len(value) // 2
     misses = [
         ("trailing newline", f"{value}\n"),
@@ -313,6 +377,7 @@ def _pattern_misses(value: str) -> list[tuple[str, str]]:
             (f"one character replaced by {probe!r}", value[:middle] + probe + value[middle + 1 :])
         )
         misses.append((f"first character replaced by {probe!r}", probe + value[1:]))
+    misses += _prefixed(value) + _runs(value, max(size, 2))
     misses.append(("an empty string", ""))
     return misses
 
@@ -321,8 +386,10 @@ def violate_pattern(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterat
     if "pattern" not in node:
         return
 
+    size = node.get("maxLength", _RUN)
+
     def edits(value: Any, message: Any, p: Path = path) -> list[Edit]:
-        return _sets(p, _pattern_misses(value)) if isinstance(value, str) else []
+        return _sets(p, _pattern_misses(value, size)) if isinstance(value, str) else []
 
     yield _op(
         f"{rule_location(path)}.pattern",
@@ -547,10 +614,18 @@ def violate_number_literals(
     types = node.get("type")
     if types not in ("integer", "number"):
         return
+    where = rule_location(path)
     literals = {
-        "json.nan": [("NaN literal", "NaN")],
-        "json.infinity": [("Infinity literal", "Infinity"), ("-Infinity literal", "-Infinity")],
-        "json.number_overflow": [("1e400", "1e400"), ("-1e400", "-1e400")],
+        "json.nan": [(f"NaN literal in {where}", "NaN")],
+        "json.infinity": [
+            (f"Infinity literal in {where}", "Infinity"),
+            (f"-Infinity literal in {where}", "-Infinity"),
+        ],
+        "json.number_overflow": [
+            (f"1e400 in {where}", "1e400"),
+            (f"-1e400 in {where}", "-1e400"),
+            (f"a 400-digit integer in {where}", "1" + "0" * 400),
+        ],
     }
     for rule, pairs in literals.items():
         yield _op(

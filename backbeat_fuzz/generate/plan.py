@@ -18,15 +18,15 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..contract import MessageKind
-from ..model import canonical_text
+from ..model import Mutant, canonical_text
 from ..rules import CrossFieldRule
 from ..validator import MessageValidator
 from .canonical import canonicalise
 from .jsontext import text_ops
-from .mutations import RAW, VIOLATORS, Context, Edit, MutationOp
+from .mutations import RAW, VIOLATORS, Context, Edit, MutationOp, is_probe, json_location
 from .values import Options, Path, ValueBuilder, set_path
 
-__all__ = ["KindPlan", "apply_edit", "compile_kind", "get_path"]
+__all__ = ["Judged", "KindPlan", "apply_edit", "compile_kind", "get_path"]
 
 _SENTINEL = "\u0002backbeat-fuzz-raw\u0002"
 _DEFAULT = Options()
@@ -136,6 +136,19 @@ def _hints(schema: Mapping[str, Any]) -> dict[Path, Any]:
     return hints
 
 
+def _after(edit: Edit) -> Any:
+    return None if edit.action in ("delete", "bytes") else edit.value
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A candidate edit the oracle rejected with its rule: the mutant, and whether that rule
+    was the only one broken."""
+
+    mutant: Mutant
+    exact: bool
+
+
 @dataclass
 class KindPlan:
     """Everything needed to generate valid and invalid messages of one kind."""
@@ -153,6 +166,37 @@ class KindPlan:
         if path not in self._fills:
             self._fills[path] = self.builder.build(self.nodes[path], path)
         return self._fills[path]
+
+    def judge(self, op: MutationOp, message: Any, edit: Edit) -> Judged | None:
+        """Apply *edit* to *message* and ask the oracle: the mutant when its text breaks
+        ``op.rule`` (judged as this kind), None when it stays valid, breaks only other rules or
+        carries another kind's ``type`` (whoever routes by ``type`` would judge it by other
+        rules)."""
+        data, parsed = apply_edit(message, edit)
+        if self._routed_elsewhere(parsed):
+            return None
+        rules = self.validator.validate_message_string(data, kind=self.kind.name).rules
+        if op.rule not in rules:
+            return None
+        mutant = Mutant(
+            self.kind.name,
+            op.rule,
+            data,
+            message,
+            edit.note,
+            parsed,
+            location=json_location(edit.path),
+            before=get_path(message, edit.path) if edit.path else None,
+            after=_after(edit),
+            probe=is_probe(op.rule),
+        )
+        return Judged(mutant, rules == {op.rule})
+
+    def _routed_elsewhere(self, parsed: Any) -> bool:
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
+            return False
+        other = self.validator.contract.by_type(parsed["type"])
+        return other is not None and other.name != self.kind.name
 
     def materialise(self, message: Any, path: Path, draw: st.DrawFn) -> Any:
         """Make every container and field on *path* present, drawing valid values as needed."""
