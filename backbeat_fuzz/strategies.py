@@ -13,6 +13,7 @@ README message), so a shrunk failure reads like a hand-written test case.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +23,24 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from .errors import UsageError, did_you_mean
-from .generate.mutations import FAMILIES, MutationOp
-from .generate.plan import KindPlan, apply_edit, compile_kind, get_path
+from .generate import coverage
+from .generate.coverage import Skipped
+from .generate.mutations import FAMILIES, PROBES, MutationOp, is_probe
+from .generate.plan import KindPlan, compile_kind, get_path
 from .generate.values import Options
 from .model import Mutant
 
 __all__ = [
     "FAMILIES",
     "INPUT_MODES",
+    "PROBES",
     "RuleInfo",
+    "Skipped",
+    "coverage_mutants",
+    "coverage_skipped",
+    "coverage_valid",
     "invalid_messages",
+    "is_probe",
     "mutation_catalogue",
     "reaches",
     "select_rules",
@@ -50,6 +59,7 @@ class RuleInfo:
     rule: str
     family: str
     description: str
+    probe: bool = False  # an implementation-limit probe: either verdict is right (PROBES)
 
 
 def _plan(kind: str, schemas_dir: str | Path | None, options: Options | None = None) -> KindPlan:
@@ -149,7 +159,9 @@ def mutation_catalogue(
     seen: dict[str, RuleInfo] = {}
     for op in plan.ops:
         if op.rule not in seen:
-            seen[op.rule] = RuleInfo(plan.kind.name, op.rule, op.family, op.description)
+            seen[op.rule] = RuleInfo(
+                plan.kind.name, op.rule, op.family, op.description, is_probe(op.rule)
+            )
     return list(seen.values())
 
 
@@ -170,16 +182,6 @@ class _Source:
         printer.text(repr(self))
 
 
-def _routed_elsewhere(plan: KindPlan, parsed: Any) -> bool:
-    """True for a message whose ``type`` is another kind's: whoever routes by ``type`` (the
-    validator without ``kind=``, ``examples check``, most consumers) judges it as that kind, by
-    other rules than the one it was made to break."""
-    if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
-        return False
-    other = plan.validator.contract.by_type(parsed["type"])
-    return other is not None and other.name != plan.kind.name
-
-
 @st.composite
 def _mutants(draw: st.DrawFn, source: _Source) -> Mutant:
     plan = source.plan
@@ -191,16 +193,37 @@ def _mutants(draw: st.DrawFn, source: _Source) -> Mutant:
     start = draw(st.integers(0, len(edits) - 1))
     fallback = None
     for edit in edits[start:] + edits[:start]:
-        data, parsed = apply_edit(message, edit)
-        if _routed_elsewhere(plan, parsed):
-            continue
-        rules = plan.validator.validate_message_string(data, kind=plan.kind.name).rules
-        if rules == {op.rule}:
-            return Mutant(plan.kind.name, op.rule, data, message, edit.note, parsed)
-        if fallback is None and op.rule in rules:
-            fallback = Mutant(plan.kind.name, op.rule, data, message, edit.note, parsed)
+        judged = plan.judge(op, message, edit)
+        if judged is not None and judged.exact:
+            return judged.mutant
+        if fallback is None and judged is not None:
+            fallback = judged.mutant
     assume(fallback is not None)
     return fallback  # type: ignore[return-value]
+
+
+def _selected_ops(
+    kind: str, rules: list[str] | None, schemas_dir: str | Path | None, input_mode: str
+) -> tuple[KindPlan, tuple[MutationOp, ...]]:
+    """The plan of *kind* and its operators that *rules* select and *input_mode* can reach.
+
+    Raises:
+        UsageError: an unknown input mode, or a selection that leaves no operator.
+    """
+    if input_mode not in INPUT_MODES:
+        raise UsageError(
+            f"input_mode={input_mode!r} is unknown; use one of {', '.join(INPUT_MODES)}"
+        )
+    plan = _plan(kind, schemas_dir)
+    wanted = set(select_rules(kind, rules, schemas_dir=schemas_dir))
+    ops = tuple(op for op in plan.ops if op.rule in wanted and reaches(op.rule, input_mode))
+    if not ops:
+        raise UsageError(
+            f"rules={rules!r} select no mutation of {plan.kind.name!r} "
+            f"for input_mode={input_mode!r}; "
+            "list the rules with 'backbeat-fuzz mutations'"
+        )
+    return plan, ops
 
 
 def invalid_messages(
@@ -223,20 +246,78 @@ def invalid_messages(
     valid is discarded, never emitted. Shrinks towards the first rule, the schema's example as
     the base message, and the most classic edit of the rule.
     """
-    if input_mode not in INPUT_MODES:
-        raise UsageError(
-            f"input_mode={input_mode!r} is unknown; use one of {', '.join(INPUT_MODES)}"
-        )
-    plan = _plan(kind, schemas_dir)
-    wanted = set(select_rules(kind, rules, schemas_dir=schemas_dir))
-    ops = tuple(op for op in plan.ops if op.rule in wanted and reaches(op.rule, input_mode))
-    if not ops:
-        raise UsageError(
-            f"rules={rules!r} select no mutation of {plan.kind.name!r} "
-            f"for input_mode={input_mode!r}; "
-            "list the rules with 'backbeat-fuzz mutations'"
-        )
+    plan, ops = _selected_ops(kind, rules, schemas_dir, input_mode)
     groups: dict[str, list[MutationOp]] = {}
     for op in ops:
         groups.setdefault(op.rule, []).append(op)
     return _mutants(_Source(plan, tuple(tuple(group) for group in groups.values())))
+
+
+def coverage_mutants(
+    kind: str,
+    *,
+    rules: list[str] | None = None,
+    schemas_dir: str | Path | None = None,
+    input_mode: str = "bytes",
+) -> list[Mutant]:
+    """Every mutation variant of *kind*'s catalogue once, on the schema's README example.
+
+    The deterministic phase before random exploration: for every rule that *rules* select and
+    *input_mode* reaches, every candidate edit of every operator (each malformed date-time,
+    each bound, each JSON-text mutation, ``1e400`` in each number field...) applied to the
+    schema's first ``examples`` entry, fields it lacks filled with their simplest valid value.
+    Each is judged by the reference validator as random mutants are: it breaks its rule (most
+    that rule alone); a variant that stays valid or breaks only other rules is left out (see
+    :func:`coverage_skipped`). Each :class:`~backbeat_fuzz.model.Mutant` names its variant in
+    ``note`` and the field it edits in ``location``; probes have ``probe=True``.
+
+    Args: as :func:`invalid_messages`.
+
+    Returns:
+        The same list, in catalogue order, in every call and every process.
+
+    Raises:
+        UsageError: as :func:`invalid_messages`.
+    """
+    plan, ops = _selected_ops(kind, rules, schemas_dir, input_mode)
+    return list(coverage.mutants(plan, {op.rule for op in ops}).mutants)
+
+
+def coverage_skipped(
+    kind: str,
+    *,
+    rules: list[str] | None = None,
+    schemas_dir: str | Path | None = None,
+    input_mode: str = "bytes",
+) -> list[Skipped]:
+    """The variants :func:`coverage_mutants` leaves out, each with the oracle's reason (on the
+    README example a ``0x`` prefix keeps ``cluster_id`` valid, an empty ``cluster_id`` breaks
+    its minLength rather than its pattern, ...)."""
+    plan, ops = _selected_ops(kind, rules, schemas_dir, input_mode)
+    return list(coverage.mutants(plan, {op.rule for op in ops}).skipped)
+
+
+def coverage_valid(
+    kind: str,
+    *,
+    schemas_dir: str | Path | None = None,
+    integer_floats: bool = False,
+    extra_fields: bool = True,
+) -> list[dict[str, Any]]:
+    """The README example, then the example with one field at a time at each valid boundary.
+
+    Numeric bounds and just inside them (and the integers consumers overflow on), each enum
+    value, shortest and longest strings (long runs of one character up to ``maxLength``), each
+    pattern's edge characters (upper and lower case where allowed), date-times with a leap
+    second, unusual offsets and long fractions, optional fields absent and present, arrays
+    empty and at ``maxItems``, and unknown fields where objects are open (with
+    *extra_fields*). Every message passes the reference validator; a boundary that would break
+    a cross-field rule moves the other field with it.
+
+    Args: as :func:`valid_messages`.
+
+    Returns:
+        The same list, in schema order, in every call and every process.
+    """
+    options = Options(integer_floats=integer_floats, extra_fields=extra_fields)
+    return copy.deepcopy(coverage.valid_cases(_plan(kind, schemas_dir, options)))

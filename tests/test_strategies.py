@@ -28,9 +28,14 @@ from backbeat_fuzz.jsontext import parse
 from backbeat_fuzz.model import Mutant, canonical_text
 from backbeat_fuzz.strategies import (
     FAMILIES,
+    PROBES,
     RuleInfo,
     check_rule_patterns,
+    coverage_mutants,
+    coverage_skipped,
+    coverage_valid,
     invalid_messages,
+    is_probe,
     mutation_catalogue,
     select_rules,
     valid_messages,
@@ -526,3 +531,298 @@ def test_check_rule_patterns_accepts_what_selects_something_in_any_kind() -> Non
     check_rule_patterns(list(KINDS), ["progress", "issues[].code", "formats", "json.*"])
     with pytest.raises(UsageError, match="'progress'"):
         check_rule_patterns(["beatframe"], ["progress"])
+
+
+# --- the deterministic coverage phase -----------------------------------------------------------
+
+COVERAGE_DIGEST = """
+import hashlib, json, sys
+from backbeat_fuzz.model import canonical_text
+from backbeat_fuzz.strategies import coverage_mutants, coverage_valid
+digest = hashlib.sha256()
+for kind in sys.argv[1:]:
+    for mutant in coverage_mutants(kind):
+        digest.update(repr((mutant.rule, mutant.note, mutant.location, mutant.data)).encode())
+    for message in coverage_valid(kind):
+        digest.update(canonical_text(message).encode())
+print(digest.hexdigest())
+"""
+
+
+def _coverage_digest(kinds: tuple[str, ...]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for kind in kinds:
+        for mutant in coverage_mutants(kind):
+            digest.update(repr((mutant.rule, mutant.note, mutant.location, mutant.data)).encode())
+        for message in coverage_valid(kind):
+            digest.update(canonical_text(message).encode())
+    return digest.hexdigest()
+
+
+def test_coverage_lists_are_the_same_in_every_call_and_process() -> None:
+    import os
+    import subprocess
+    import sys
+
+    assert coverage_mutants("barreport") == coverage_mutants("barreport")
+    assert coverage_valid("statusclaim") == coverage_valid("statusclaim")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}  # another string hash order
+    other = subprocess.run(
+        [sys.executable, "-c", COVERAGE_DIGEST, *KINDS],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    assert other.stdout.strip() == _coverage_digest(KINDS)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_coverage_mutant_is_rejected_with_its_rule(kind: str) -> None:
+    mutants = coverage_mutants(kind)
+    exact = Counter(_assert_rejected(kind, m) == {m.rule} for m in mutants)
+    assert exact[True] / exact.total() >= EXACT_SHARE, exact
+    assert all(m.probe == is_probe(m.rule) for m in mutants)
+    assert {m.rule for m in mutants} == {i.rule for i in mutation_catalogue(kind)}
+    variants = [(m.rule, m.note, m.location) for m in mutants]
+    assert len(variants) == len(set(variants)), "a variant's note and location name it alone"
+    example = _example(kind)
+    for mutant in mutants:  # the README message, with what an edit needs filled in
+        assert all(mutant.origin.get(k) == v for k, v in example.items() if k != "issues")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_variant_of_every_operator_is_covered_or_skipped_for_a_reason(kind: str) -> None:
+    from backbeat_fuzz.generate.coverage import example_of
+    from backbeat_fuzz.generate.mutations import json_location
+    from backbeat_fuzz.generate.plan import apply_edit, compile_kind, get_path
+
+    plan = compile_kind(kind)
+    listed = {(m.rule, m.note, m.location) for m in coverage_mutants(kind)}
+    sent = {(m.rule, m.data) for m in coverage_mutants(kind)}
+    skipped = {(s.rule, s.note, s.location): s.reason for s in coverage_skipped(kind)}
+    assert not listed & set(skipped)
+    for op in plan.ops:
+        message = plan.materialise(
+            example_of(plan),
+            op.needs or op.path,
+            lambda s: find(s, lambda _: True, settings=settings(database=None, derandomize=True)),
+        )
+        for edit in op.candidates(get_path(message, op.path), message):
+            variant = (op.rule, edit.note, json_location(edit.path))
+            same_bytes = (op.rule, apply_edit(message, edit)[0]) in sent  # listed once
+            assert variant in listed or variant in skipped or same_bytes, variant
+    for (rule, _, _), reason in skipped.items():
+        assert reason == "stays valid" or reason.startswith(("breaks only ", "carries another"))
+        assert rule not in reason
+    assert len(skipped) < len(listed) / 10  # skipping is the exception
+
+
+#: (kind, rule, note) that the coverage list must hold: the blind spots users found.
+BLIND_SPOTS = [
+    ("beatframe", "deadline_at.format", "offset +24:00"),
+    ("beatframe", "deadline_at.format", "an Arabic-Indic digit"),
+    ("beatframe", "deadline_at.format", "a Unix time in seconds, as a string"),
+    ("beatframe", "deadline_at.type", "a Unix time in seconds"),
+    ("beatframe", "deadline_at.type", "a Unix time in milliseconds"),
+    ("beatframe", "hlc.pattern", "a '0x' prefix"),
+    ("beatframe", "window_id.pattern", "'0x' in place of the first two characters"),
+    ("barreport", "window_id.pattern", "a '#' prefix"),
+    ("beatframe", "cluster_id.pattern", "a long run of one character, then '!'"),
+    ("barreport", "issues[].code.pattern", "a long run of one character, then '!'"),
+    ("statusclaim", "json.syntax", "a raw U+0001 inside a string"),
+    ("statusclaim", "json.syntax", "a raw newline inside a string"),
+    ("barreport", "json.syntax", "a raw U+0000 inside a string"),
+    ("beatframe", "json.too_deep", f"an extra field nested {65} deep"),
+] + [
+    (kind, "json.number_overflow", f"1e400 in {_where(path)}")
+    for kind in KINDS
+    for path, node, _ in _fields(kind)
+    if node.get("type") in ("integer", "number")
+]
+
+
+@pytest.mark.parametrize(("kind", "rule", "note"), BLIND_SPOTS, ids=[b[2] for b in BLIND_SPOTS])
+def test_coverage_mutants_hold_the_blind_spots(kind: str, rule: str, note: str) -> None:
+    found = [m for m in coverage_mutants(kind) if (m.rule, m.note) == (rule, note)]
+    assert len(found) == 1
+    _assert_rejected(kind, found[0])
+
+
+def test_coverage_mutants_say_where_and_what() -> None:
+    mutants = coverage_mutants("barreport", rules=["issues[].code.pattern", "json.number_overflow"])
+    code = next(m for m in mutants if m.note == "trailing newline")
+    assert (code.location, code.after) == ("issues[0].code", code.before + "\n")
+    assert code.parsed["issues"][0]["code"] == code.after
+    drift = next(m for m in mutants if m.note == "1e400 in tempo_drift_ms")
+    assert (drift.location, drift.before, drift.after) == ("tempo_drift_ms", 7.3, "1e400")
+    assert b'"tempo_drift_ms":1e400' in drift.data
+    raw = next(m for m in coverage_mutants("statusclaim", rules=["json.syntax"])
+               if m.note == "a raw tab inside a string")  # fmt: skip
+    assert raw.location == "agent_id" and b"\t" in raw.data
+
+
+def test_coverage_mutants_follow_the_rule_selection_and_input_mode() -> None:
+    assert {m.rule for m in coverage_mutants("beatframe", rules=["hlc"])} == set(
+        select_rules("beatframe", ["hlc"])
+    )
+    as_objects = coverage_mutants("statusclaim", input_mode="object")
+    assert as_objects and not any(m.is_text_level for m in as_objects)
+    as_text = coverage_mutants("statusclaim", input_mode="str")
+    assert all(m.valid_utf8 for m in as_text)
+    with pytest.raises(UsageError, match="input_mode='text' is unknown"):
+        coverage_mutants("beatframe", input_mode="text")
+
+
+def test_probes_are_marked_in_the_catalogue_and_on_mutants() -> None:
+    assert {"json.too_deep"} == PROBES
+    assert is_probe("json.too_deep") and not is_probe("json.nan")
+    probes = {(i.kind, i.rule) for i in mutation_catalogue() if i.probe}
+    assert probes == {(kind, "json.too_deep") for kind in KINDS}
+    mutant = _shrunk(invalid_messages("beatframe", rules=["json.too_deep"]), lambda m: True)
+    assert mutant.probe
+    assert not _shrunk(invalid_messages("beatframe", rules=["hlc"]), lambda m: True).probe
+
+
+# --- coverage_valid -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_coverage_valid_message_passes_the_oracle(kind: str) -> None:
+    messages = coverage_valid(kind)
+    assert messages[0] == _example(kind)
+    for message in messages:
+        _assert_valid(kind, message)
+    texts = [canonical_text(m) for m in messages]
+    assert len(texts) == len(set(texts))
+
+
+def _bounds(kind: str) -> Iterator[tuple[Path, Any]]:
+    for path, node, _ in _fields(kind):
+        for key in ("minimum", "maximum"):
+            if key in node:
+                yield path, node[key]
+
+
+COVERED_VALUES = [
+    (kind, path, value) for kind in KINDS for path, value in _bounds(kind)
+] + ENUM_VALUES  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "value"),
+    COVERED_VALUES,
+    ids=[f"{_where(p)}={v}" for _, p, v in COVERED_VALUES],
+)
+def test_coverage_valid_sets_every_bound_and_enum_value(kind: str, path: Path, value: Any) -> None:
+    assert any(value in list(_values_at(m, path)) for m in coverage_valid(kind))
+
+
+#: (kind, what, condition) that some coverage_valid message meets.
+COVERED: list[tuple[str, str, Callable[[dict[str, Any]], bool]]] = [
+    ("beatframe", "a leap second", lambda m: m["deadline_at"].startswith("2016-12-31T23:59:60")),
+    ("beatframe", "offset +14:00", lambda m: m["deadline_at"].endswith("+14:00")),
+    ("beatframe", "deadline_at at its maxLength", lambda m: len(m["deadline_at"]) == 64),
+    ("beatframe", "a fraction of nine digits", lambda m: ".123456789" in m["deadline_at"]),
+    ("beatframe", "hlc in upper-case hex", lambda m: m["hlc"] == "FFFF:FFFF:FFFF"),
+    ("beatframe", "hlc in lower-case hex", lambda m: m["hlc"] == "ffff:ffff:ffff"),
+    ("beatframe", "cluster_id a run of 64", lambda m: m["cluster_id"] == "A" + "-" * 63),
+    ("beatframe", "tempo_bpm just above 0.1", lambda m: m["tempo_bpm"] == math.nextafter(0.1, 1)),
+    ("statusclaim", "progress 0 as an integer", lambda m: type(m.get("progress")) is int),
+    ("statusclaim", "notes a run of 'a' then '!'", lambda m: m.get("notes") == "a" * 4095 + "!"),
+    ("statusclaim", "agent_id of 256 astral characters", lambda m: m["agent_id"] == "😀" * 256),
+    ("statusclaim", "agent_id one character", lambda m: len(m["agent_id"]) == 1),
+    ("statusclaim", "notes with a NUL", lambda m: "\x00" in m.get("notes", "")),
+    ("barreport", "1000 issues", lambda m: len(m["issues"]) == 1000),
+    ("barreport", "an issue with an agent_id", lambda m: any("agent_id" in i for i in m["issues"])),
+    ("barreport", "an issue code of 64 characters", lambda m: any(
+        len(i["code"]) == 64 for i in m["issues"])),
+    ("barreport", "an unknown field in an issue", lambda m: any(
+        "x_future_field" in i for i in m["issues"])),
+    ("barreport", "from_beat 2^53-1", lambda m: m["from_beat"] == 2**53 - 1),
+    ("barreport", "tempo_drift_ms 2^64", lambda m: m["tempo_drift_ms"] == 2**64),
+] + [
+    (kind, "an unknown top-level field", lambda m, k=kind: set(m) - set(SCHEMAS[k]["properties"]))
+    for kind in KINDS
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "what", "condition"), COVERED, ids=[c[1] for c in COVERED])
+def test_coverage_valid_reaches(kind: str, what: str, condition: Callable[..., bool]) -> None:
+    assert any(condition(m) for m in coverage_valid(kind))
+
+
+@pytest.mark.parametrize(
+    ("kind", "path"), OPTIONAL_FIELDS, ids=[_where(p) for _, p in OPTIONAL_FIELDS]
+)
+def test_coverage_valid_has_each_optional_field_present_and_absent(kind: str, path: Path) -> None:
+    messages = coverage_valid(kind)
+    containers = [c for m in messages for c in _values_at(m, path[:-1]) if isinstance(c, dict)]
+    assert any(path[-1] in c for c in containers) and any(path[-1] not in c for c in containers)
+
+
+def test_coverage_valid_switches() -> None:
+    known = set(SCHEMAS["beatframe"]["properties"])
+    assert all(set(m) <= known for m in coverage_valid("beatframe", extra_fields=False))
+    floats = coverage_valid("beatframe", integer_floats=True)
+    assert any(type(m["beat_index"]) is float for m in floats)
+    for message in floats:
+        _assert_valid("beatframe", message)
+
+
+# --- blind spots in random generation -----------------------------------------------------------
+
+
+#: (kind, rules, what, condition on a mutant) that random invalid messages reach.
+RANDOM_BLIND_SPOTS: list[tuple[str, list[str], str, Callable[[Mutant], bool]]] = [
+    ("statusclaim", ["json.syntax"], "a raw control character in a string",
+        lambda m: "raw" in m.note and re.search(rb'"[^"]*[\x00-\x1f][^"]*"', m.data) is not None),
+    ("beatframe", ["hlc.pattern"], "a 0x prefix", lambda m: m.parsed["hlc"].startswith("0x")),
+    ("beatframe", ["deadline_at.type"], "a Unix time", lambda m: type(
+        m.parsed["deadline_at"]) is int and m.parsed["deadline_at"] > 10**9),
+    ("barreport", ["json.number_overflow"], "1e400 in the last number field",
+        lambda m: m.location == "issues[0].beat_index" and b"1e400" in m.data),
+    ("beatframe", ["cluster_id.pattern"], "a long run then '!'",
+        lambda m: len(m.parsed["cluster_id"]) == 64 and m.parsed["cluster_id"].endswith("!")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "rules", "what", "condition"),
+    RANDOM_BLIND_SPOTS,
+    ids=[b[2] for b in RANDOM_BLIND_SPOTS],
+)
+def test_invalid_messages_reach_the_blind_spots(
+    kind: str, rules: list[str], what: str, condition: Callable[[Mutant], bool]
+) -> None:
+    found: list[Mutant] = []
+
+    @settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate])
+    @given(invalid_messages(kind, rules=rules))
+    def check(mutant: Mutant) -> None:
+        if condition(mutant):
+            found.append(mutant)
+            raise _Found
+
+    with pytest.raises(_Found):
+        check()
+    _assert_rejected(kind, found[0])
+
+
+class _Found(Exception):
+    """Stops a search at the first example that meets its condition."""
+
+
+def test_valid_free_text_reaches_long_runs_of_one_character() -> None:
+    found = _reach(valid_messages("statusclaim"), lambda m: re.fullmatch(
+        r"(.)\1{200,}[!\n\x00é]", m.get("notes", ""), re.S) is not None)  # fmt: skip
+    _assert_valid("statusclaim", found)
+
+
+def test_random_mutants_say_where_and_what() -> None:
+    mutant = _shrunk(invalid_messages("beatframe", rules=["hlc.pattern"]), lambda m: True)
+    assert (mutant.location, mutant.before, mutant.after) == (
+        "hlc",
+        "7ffd:0001:abcd",
+        "7ffd:0001:abcd\n",
+    )
+    assert "location='hlc'" in repr(mutant)

@@ -20,7 +20,16 @@ from .. import ecma
 from ..errors import UnsupportedSchemaError
 from ..formats import FORMATS
 
-__all__ = ["FORMAT_STRATEGIES", "INTERESTING_CHARACTERS", "free_text", "pattern_strings"]
+__all__ = [
+    "FORMAT_STRATEGIES",
+    "INTERESTING_CHARACTERS",
+    "RUN_CHARACTERS",
+    "RUN_TAILS",
+    "free_text",
+    "free_text_edges",
+    "pattern_edges",
+    "pattern_strings",
+]
 
 #: Characters real consumers trip on, each a single code point.
 INTERESTING_CHARACTERS = (
@@ -56,6 +65,11 @@ _SPIKED = st.characters(
 # Exactly max_size code points of one character: 1, 2, 3 and 4 UTF-8 bytes (and 2 UTF-16 units).
 _FILLERS = ("a", "é", "中", "😀")
 _ANY_CHARACTER = st.characters(codec="utf-8")
+#: Long runs of one character, then one other: the inputs catastrophic regex backtracking
+#: needs (``"a" * n + "!"`` against ``^(a+)+$``-like checks), up to the field's maxLength.
+RUN_CHARACTERS = ("a", "0", " ", "-", ".", ":", "_", "A", "\t")
+RUN_TAILS = ("!", "", "\n", "\x00", "é")
+_RUNS = st.tuples(st.sampled_from(RUN_CHARACTERS), st.sampled_from(RUN_TAILS))
 
 
 def free_text(min_size: int = 0, max_size: int | None = None) -> st.SearchStrategy[str]:
@@ -73,7 +87,44 @@ def free_text(min_size: int = 0, max_size: int | None = None) -> st.SearchStrate
     ]
     if max_size is not None and 0 < max_size <= 65536:
         parts.append(st.sampled_from(_FILLERS).map(lambda c: c * max_size))
+    if cap >= 2:
+        parts.append(_RUNS.map(_Run(min_size, cap)))
     return st.one_of(parts)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """``(character, tail)`` -> that character repeated up to *size* code points, then the
+    tail (at least *least* code points in all)."""
+
+    least: int
+    size: int
+
+    def __call__(self, pair: tuple[str, str]) -> str:
+        char, tail = pair
+        tail = tail[: self.size - 1]
+        return char * max(self.size - len(tail), self.least - len(tail)) + tail
+
+
+def free_text_edges(min_size: int, max_size: int | None) -> list[tuple[str, str]]:
+    """The valid edge forms of a free-text field, ``(note, value)``: shortest and longest, the
+    longest in characters of 1 to 4 UTF-8 bytes, long runs of one character (with and without a
+    different last character), and each troublesome character alone. Some may fall outside
+    the lengths; the caller checks each with the oracle."""
+    size = max_size if max_size is not None else min_size + 64
+    edges = [("shortest", "a" * min_size)]
+    edges += [(f"longest, in {c!r}", c * size) for c in _FILLERS]
+    edges += [
+        (f"a run of {c!r} then {tail!r}", _Run(min_size, size)((c, tail)))
+        for c in RUN_CHARACTERS
+        for tail in RUN_TAILS[:2]
+    ]
+    edges += [
+        (f"a run of 'a' then {tail!r}", _Run(min_size, size)(("a", tail))) for tail in RUN_TAILS[2:]
+    ]
+    edges += [(f"{c!r} inside", f"x{c}x".rjust(min_size, "x")) for c in INTERESTING_CHARACTERS]
+    edges += [(f"{c!r} inside", f"x{c}x") for c in ("\x01", "\x1f", "\x7f", "\r\n")]
+    return edges
 
 
 _CLASS_ESCAPES = {
@@ -244,6 +295,60 @@ def _compiled_sequence(
         _run(chars, low, low + _OPEN_REPEAT if high is None else high) for chars, low, high in parts
     ]
     return st.tuples(*texts).map("".join).filter(_sized(min_size, max_size))
+
+
+def _edge_characters(chars: str) -> str:
+    """The first and last character of each run of consecutive code points (``0-9a-fA-F`` ->
+    ``09afAF``): where a hand-written check of a class goes wrong."""
+    edges = []
+    for i, char in enumerate(chars):
+        starts = i == 0 or ord(chars[i - 1]) != ord(char) - 1
+        ends = i == len(chars) - 1 or ord(chars[i + 1]) != ord(char) + 1
+        if starts or ends:
+            edges.append(char)
+    return "".join(edges)
+
+
+def _counts(parts: list[Part], length: int) -> list[int]:
+    """Repeats per atom for a string of about *length*: each at its least, the rest given to
+    the variable atoms in order, each up to its most."""
+    counts = [low for _, low, _ in parts]
+    spare = length - sum(counts)
+    for i, (_, low, high) in enumerate(parts):
+        grow = spare if high is None else min(spare, high - low)
+        if grow > 0:
+            counts[i] += grow
+            spare -= grow
+    return counts
+
+
+def _spell(parts: list[Part], counts: list[int], char: str) -> str:
+    """Each atom *count* times *char* where its class has it, else its first character."""
+    return "".join(
+        (char if char in chars else chars[0]) * n
+        for (chars, _, _), n in zip(parts, counts, strict=True)
+    )
+
+
+def pattern_edges(
+    pattern: str, min_size: int = 0, max_size: int | None = None
+) -> list[tuple[str, str]]:
+    """The valid edge forms of a pattern field, ``(note, value)``: the shortest and longest
+    strings, each written with every edge character of the classes (``0``, ``9``, ``a``, ``f``,
+    ``A``, ``F`` for hex: upper and lower case where allowed), so the longest are long runs of
+    one character. Empty for a pattern beyond the anchored-sequence subset; the caller checks
+    each value with the oracle."""
+    parts = _sequence_parts(pattern)
+    if not parts:
+        return []
+    least = max(sum(low for _, low, _ in parts), min_size)
+    widest = max_size if max_size is not None else least + _OPEN_REPEAT
+    chars = "".join(dict.fromkeys(c for atom, _, _ in parts for c in _edge_characters(atom)))
+    edges = []
+    for size, label in ((least, "shortest"), (widest, "longest")):
+        counts = _counts(parts, size)
+        edges += [(f"{label}, in {c!r}", _spell(parts, counts, c)) for c in chars]
+    return edges
 
 
 def _python_pattern(pattern: str) -> re.Pattern[str]:

@@ -1,0 +1,178 @@
+"""The deterministic coverage phase: every mutation variant once, every valid boundary once.
+
+Random exploration reaches a rare variant (``+24:00``, an Arabic-Indic digit, ``1e400`` in the
+third number field) only by luck. Before it, the harness sends two fixed, ordered lists built
+here on the schema's README example (its first ``examples`` entry):
+
+- :func:`mutants`: every candidate edit of every operator of the catalogue, applied once, each
+  judged by the oracle exactly as a random mutant is (:meth:`~.plan.KindPlan.judge`); a variant
+  that stays valid or breaks only other rules is :class:`Skipped`, with the reason, never
+  emitted.
+- :func:`valid_cases`: the example, then the example with one field at a time set to each of its
+  valid boundary values (:mod:`.boundaries`), each checked by the oracle.
+
+Fields an edit needs that the example lacks (an item of an empty array, an optional field) are
+filled with the simplest valid value: what Hypothesis shrinks that field's strategy to, found
+once per field with a derandomised search, so the lists are the same in every call and process.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import strategies as st
+
+from ..model import Mutant, canonical_text
+from .boundaries import Case, boundary_cases
+from .mutations import MutationOp, json_location
+from .plan import KindPlan, apply_edit, get_path
+
+__all__ = ["Skipped", "Variants", "example_of", "mutants", "simplest", "valid_cases"]
+
+T = TypeVar("T")
+_SIMPLEST = settings(
+    database=None,
+    derandomize=True,
+    deadline=None,
+    max_examples=10,
+    phases=[Phase.generate, Phase.shrink],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def simplest(strategy: st.SearchStrategy[Any]) -> Any:
+    """The value Hypothesis shrinks *strategy* to (the same in every process)."""
+    return find(strategy, lambda _: True, settings=_SIMPLEST)
+
+
+def example_of(plan: KindPlan) -> dict[str, Any]:
+    """The schema's README example when it is valid, else the simplest valid message."""
+    for example in plan.kind.schema.get("examples", [])[:1]:
+        if plan.validator.validate_message(example, kind=plan.kind.name).valid:
+            return copy.deepcopy(example)  # type: ignore[no-any-return]
+    return simplest(plan.valid)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A mutation variant the coverage list does not hold, and why.
+
+    Attributes:
+        rule: the operator's rule.
+        note: the variant (the edit's note).
+        location: where it edits (``issues[0].code``; ``""``: the whole message).
+        reason: ``"stays valid"`` or ``"breaks only <rules>"``, as the oracle judged it.
+    """
+
+    rule: str
+    note: str
+    location: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Variants:
+    """Every variant of a kind's catalogue on its example: the mutants, and the skipped."""
+
+    mutants: tuple[Mutant, ...]
+    skipped: tuple[Skipped, ...]
+
+
+#: id(strategy) -> (strategy, its simplest value): the strategy kept so its id stays its own.
+_SIMPLEST_VALUES: dict[int, tuple[st.SearchStrategy[Any], Any]] = {}
+
+
+def _fill(strategy: st.SearchStrategy[Any]) -> Any:
+    """The draw function of the coverage lists: each field's simplest value, found once (the
+    plan caches its strategies, so the same field is the same strategy)."""
+    key = id(strategy)
+    if key not in _SIMPLEST_VALUES:
+        _SIMPLEST_VALUES[key] = (strategy, simplest(strategy))
+    return _SIMPLEST_VALUES[key][1]
+
+
+def _memo(function: Callable[[KindPlan], T]) -> Callable[[KindPlan], T]:
+    """Cache *function* per plan (plans are compiled once and kept; they are not hashable)."""
+    cache: dict[int, tuple[KindPlan, T]] = {}
+
+    @functools.wraps(function)
+    def wrapper(plan: KindPlan) -> T:
+        if id(plan) not in cache:
+            cache[id(plan)] = (plan, function(plan))
+        return cache[id(plan)][1]
+
+    return wrapper
+
+
+def _skip_reason(plan: KindPlan, data: bytes, rule: str) -> str:
+    rules = plan.validator.validate_message_string(data, kind=plan.kind.name).rules
+    if not rules:
+        return "stays valid"
+    if rule in rules:
+        return "carries another kind's type"
+    return "breaks only " + ", ".join(sorted(rules))
+
+
+def _variants_of(plan: KindPlan, op: MutationOp) -> Iterator[Mutant | Skipped]:
+    message = plan.materialise(example_of(plan), op.needs or op.path, _fill)
+    for edit in op.candidates(get_path(message, op.path), message):
+        judged = plan.judge(op, message, edit)
+        if judged is not None:
+            yield judged.mutant
+            continue
+        reason = _skip_reason(plan, apply_edit(message, edit)[0], op.rule)
+        yield Skipped(op.rule, edit.note, json_location(edit.path), reason)
+
+
+@_memo
+def _all_variants(plan: KindPlan) -> Variants:
+    found: list[Mutant] = []
+    skipped: list[Skipped] = []
+    seen: set[tuple[str, bytes]] = set()
+    for op in plan.ops:
+        for item in _variants_of(plan, op):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            elif (item.rule, item.data) not in seen:  # two operators, the same bytes: once
+                seen.add((item.rule, item.data))
+                found.append(item)
+    return Variants(tuple(found), tuple(skipped))
+
+
+def mutants(plan: KindPlan, wanted: set[str]) -> Variants:
+    """Every variant of the rules in *wanted*, in catalogue order, on the kind's example."""
+    every = _all_variants(plan)
+    return Variants(
+        tuple(m for m in every.mutants if m.rule in wanted),
+        tuple(s for s in every.skipped if s.rule in wanted),
+    )
+
+
+def _distinct(messages: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for message in messages:
+        seen.setdefault(canonical_text(message), message)
+    return list(seen.values())
+
+
+def _checked(plan: KindPlan, cases: Iterator[Case]) -> Iterator[dict[str, Any]]:
+    for case in cases:
+        if plan.validator.validate_message(case.message, kind=plan.kind.name).valid:
+            yield case.message
+
+
+@_memo
+def _valid_cases(plan: KindPlan) -> tuple[dict[str, Any], ...]:
+    example = example_of(plan)
+    cases = boundary_cases(plan, example, _fill)
+    return tuple(_distinct(iter([example, *_checked(plan, cases)])))
+
+
+def valid_cases(plan: KindPlan) -> list[dict[str, Any]]:
+    """The example, then one field at a time at each valid boundary; all oracle-valid."""
+    return list(_valid_cases(plan))
