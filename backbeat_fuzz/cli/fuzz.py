@@ -10,7 +10,6 @@ Exit codes: 0 nothing found, 1 nonconformance found (or a replayed entry still f
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -338,12 +337,31 @@ def _update_baseline(config: Any, path: Path, report: Any, *, add: bool) -> None
 )
 @_SCHEMAS
 @click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
+@click.option(
+    "--variants",
+    is_flag=True,
+    help="List every variant of the coverage phase (each edit of each rule) instead of rules.",
+)
 def mutations(
-    kinds: tuple[str, ...], rules: tuple[str, ...], schemas_dir: Path | None, as_json: bool
+    kinds: tuple[str, ...],
+    rules: tuple[str, ...],
+    schemas_dir: Path | None,
+    as_json: bool,
+    variants: bool,
 ) -> None:
-    """List the mutation catalogue: every rule the fuzzer breaks, per kind."""
+    """List the mutation catalogue: every rule the fuzzer breaks, per kind.
+
+    Rules marked probe test an implementation limit the contract leaves open (nesting deeper
+    than 64): a consumer may accept or reject them; only a crash or a hang is a finding.
+    """
     from ..contract import load_contract
-    from ..strategies import check_rule_patterns, mutation_catalogue, select_rules
+    from ..strategies import (
+        check_rule_patterns,
+        coverage_mutants,
+        mutation_catalogue,
+        select_rules,
+    )
+    from .catalogue import render_rules, render_variants
 
     try:
         contract = load_contract(schemas_dir)
@@ -356,15 +374,16 @@ def mutations(
             infos += [
                 i for i in mutation_catalogue(name, schemas_dir=schemas_dir) if i.rule in chosen
             ]
+        if variants:
+            found = [
+                m
+                for name in names
+                for m in coverage_mutants(name, schemas_dir=schemas_dir)
+                if any(i.kind == name and i.rule == m.rule for i in infos)
+            ]
     except BackbeatFuzzError as exc:
         raise _fail(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps([i.__dict__ for i in infos], indent=2))
-        return
-    width = max((len(i.rule) for i in infos), default=0)
-    for info in infos:
-        click.echo(f"{info.kind:<12} {info.rule:<{width}}  {info.family:<9}  {info.description}")
-    click.echo(f"{len(infos)} rules")
+    click.echo(render_variants(found, as_json) if variants else render_rules(infos, as_json))
 
 
 @main.command()
