@@ -3,13 +3,15 @@
 A schemas folder holds ``*.schema.json`` documents (one per message kind) and optional
 ``rules-*.json`` documents. The packaged folder is used unless another is given. A kind is known
 by its short name (``beatframe``), which is its ``type`` constant's middle part, or by the full
-``type`` string (``backbeat.beatframe.v1``).
+``type`` string (``backbeat.beatframe.v1``). A short name names a corpus folder, so it must be
+a plain identifier; two schemas may share neither a short name nor a ``type`` constant.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -100,6 +102,21 @@ def _short_name(path: Path, message_type: str | None) -> str:
     return stem.rsplit("-v", 1)[0].lower()
 
 
+#: What a kind's short name may be: it names a corpus folder and a CLI choice, so it is a plain
+#: identifier (no dot, slash or empty name that could name another folder).
+_KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _check_kind_name(path: Path, name: str) -> str:
+    if not _KIND_NAME.fullmatch(name):
+        raise SchemaError(
+            f"{path} gives the kind name {name!r}, which is not 1-64 of a-z, 0-9, '_' and '-' "
+            "starting with a letter or digit; rename the file (e.g. pulse-v1.schema.json) or "
+            "set its type const to 'vendor.kind.v1'"
+        )
+    return name
+
+
 def _is_ecma_regex(pattern: object) -> bool:
     if isinstance(pattern, str):
         ecma.compile_pattern(pattern)  # raises SchemaError, which the checker reports
@@ -140,13 +157,25 @@ def _load_kind(path: Path, rules: list[CrossFieldRule], *, check: bool) -> Messa
         _check_schema(path, schema)
     message_type = _type_const(schema)
     return MessageKind(
-        name=_short_name(path, message_type),
+        name=_check_kind_name(path, _short_name(path, message_type)),
         message_type=message_type,
         schema=schema,
         path=path,
         version=schema.get("x-version"),
         rules=tuple(r for r in rules if message_type and r.message_type == message_type),
     )
+
+
+def _refuse_same_type(kind: MessageKind, kinds: dict[str, MessageKind]) -> None:
+    """Two kinds with one ``type`` const would make every message of it ambiguous."""
+    if kind.message_type is None:
+        return
+    for other in kinds.values():
+        if other.message_type == kind.message_type:
+            raise SchemaError(
+                f"{other.path} and {kind.path} both have type const {kind.message_type!r}; "
+                "give each schema its own type, or remove one"
+            )
 
 
 @functools.lru_cache(maxsize=32)
@@ -166,6 +195,7 @@ def _load(folder: Path, shown: str) -> Contract:
             raise SchemaError(
                 f"{path} and {kinds[kind.name].path} both define kind {kind.name!r}; keep one"
             )
+        _refuse_same_type(kind, kinds)
         kinds[kind.name] = kind
     if not kinds:
         raise SchemaError(
