@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import stat
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,12 +146,40 @@ class CorpusEntry:
 
 _FIELDS = [name for name in CorpusEntry.__dataclass_fields__ if name != "data"]
 
+#: The largest entry file read: the fuzzer writes messages of kilobytes; a bigger file in a
+#: corpus someone else committed is refused rather than read into memory.
+MAX_ENTRY_BYTES = 16 * 1024 * 1024
+
+
+class _Refused(Exception):
+    """An entry file that is not read: why, for the line that says so."""
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of *path* if it is a regular file of at most :data:`MAX_ENTRY_BYTES`.
+
+    A symlink is never followed (a committed ``x.json -> /etc/shadow`` would send that file to
+    the target) and a FIFO or device is never opened for reading (it could block forever).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise _Refused("a symlink" if path.is_symlink() else exc.strerror) from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Refused("not a regular file")
+        if info.st_size > MAX_ENTRY_BYTES:
+            raise _Refused(f"larger than {MAX_ENTRY_BYTES >> 20} MiB")
+        return file.read(MAX_ENTRY_BYTES + 1)
+
 
 def _load(message: Path, meta_path: Path) -> CorpusEntry:
+    data = _read_regular(message)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = json.loads(_read_regular(meta_path).decode("utf-8"))
         return CorpusEntry(
-            data=message.read_bytes(),
+            data=data,
             **{name: meta[name] for name in _FIELDS if name in meta},
         )
     except (ValueError, TypeError, KeyError) as exc:
@@ -172,6 +201,7 @@ class Corpus:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self.refused: list[tuple[Path, str]] = []  # what the last entries() did not read, and why
         if self.root.exists() and not self.root.is_dir():
             raise UsageError(f"corpus {str(self.root)!r} is a file; give a folder path")
 
@@ -201,17 +231,37 @@ class Corpus:
     def entries(self) -> list[CorpusEntry]:
         """Every complete entry (message and metadata both present), sorted by path.
 
+        Only regular files inside the corpus are read: a symlinked kind folder or entry file,
+        a FIFO or an oversized file is left unread and listed in :attr:`refused` with why.
+
         Raises:
             UsageError: a metadata file is not valid; the message names it.
         """
+        self.refused = []
+        found = []
+        for meta in self._meta_files():
+            message = meta.with_name(meta.name.removesuffix(_META_SUFFIX) + ".json")
+            if os.path.lexists(message):
+                found.append((message, meta))
+        entries = []
+        for message, meta in sorted(found):
+            try:
+                entries.append(_load(message, meta))
+            except _Refused as why:
+                self.refused.append((message, str(why)))
+        return entries
+
+    def _meta_files(self) -> list[Path]:
+        """The metadata files in real (not symlinked) kind folders of the corpus."""
         if not self.root.is_dir():
             return []
-        found = []
-        for meta in self.root.glob(f"*/*{_META_SUFFIX}"):
-            message = meta.with_name(meta.name.removesuffix(_META_SUFFIX) + ".json")
-            if message.is_file():
-                found.append((message, meta))
-        return [_load(message, meta) for message, meta in sorted(found)]
+        metas = []
+        for folder in sorted(self.root.iterdir()):
+            if folder.is_symlink():
+                self.refused.append((folder, "a symlinked folder"))
+            elif folder.is_dir():
+                metas += folder.glob(f"*{_META_SUFFIX}")
+        return metas
 
     def delete(self, entry: CorpusEntry) -> None:
         """Remove *entry* (its metadata first, so it vanishes at once); a no-op if absent."""

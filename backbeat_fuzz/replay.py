@@ -60,9 +60,9 @@ def judge(expected: Expected, verdict: Verdict) -> Outcome | None:
 
 @dataclass(frozen=True)
 class ReplayResult:
-    """What one corpus entry did this time."""
+    """What one corpus entry did this time (*entry* is None for a file refused unread)."""
 
-    entry: CorpusEntry
+    entry: CorpusEntry | None
     path: Path
     outcome: Outcome | None
     response: Response | None
@@ -117,12 +117,18 @@ def replay_entry(target: Target, entry: CorpusEntry, path: Path) -> ReplayResult
 
 
 def replay_entries(target: Target, corpus: Corpus, kinds: Sequence[str] = ()) -> list[ReplayResult]:
-    """Send every entry of *corpus* (of *kinds*, when given) to *target*."""
-    return [
+    """Send every entry of *corpus* (of *kinds*, when given) to *target*; a file the corpus
+    refused to read (a symlink, a FIFO) is a skipped result, never sent."""
+    results = [
         replay_entry(target, entry, corpus.path_for(entry))
         for entry in corpus.entries()
         if not kinds or entry.kind in kinds
     ]
+    refused = [
+        ReplayResult(None, path, None, None, f"{why}: not read; corpus entries are regular files")
+        for path, why in corpus.refused
+    ]
+    return refused + results
 
 
 def summary(results: Sequence[ReplayResult]) -> str:
