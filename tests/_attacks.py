@@ -1,0 +1,123 @@
+"""Helpers of the attack suite: the CLIs in-process, a loopback HTTP server that records every
+request it gets, hostile schema folders and corpus entries made by hand."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from backbeat_fuzz.cli.fuzz import main as fuzz_main
+from backbeat_fuzz.cli.validate import main as validate_main
+from backbeat_fuzz.contract import load_contract
+
+#: Kind -> its schema's first example, as compact JSON bytes (a valid message).
+PACKAGED = {
+    kind.name: json.dumps(kind.schema["examples"][0], separators=(",", ":")).encode()
+    for kind in load_contract()
+}
+_BEATFRAME = load_contract().kind("beatframe")
+
+
+def fuzz_cli(*args: str | Path, input: str | None = None) -> Result:
+    """``backbeat-fuzz ARGS`` in-process; an escaping exception fails the test with its trace."""
+    return CliRunner().invoke(
+        fuzz_main, [str(a) for a in args], input=input, catch_exceptions=False
+    )
+
+
+def validate_cli(*args: str | Path, input: str | None = None) -> Result:
+    """``backbeat-validate ARGS`` in-process, as :func:`fuzz_cli`."""
+    return CliRunner().invoke(
+        validate_main, [str(a) for a in args], input=input, catch_exceptions=False
+    )
+
+
+def assert_one_line_error(result: Result, *fragments: str) -> None:
+    """Exit code 2 and exactly one line of output, ``Error: ...``, holding every fragment."""
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Error: "), result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def schema_folder(folder: Path, files: dict[str, str], **changes: Any) -> Path:
+    """A schemas folder: each file the BeatFrame schema with its ``type`` const replaced (and
+    *changes* set at its root)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, type_const in files.items():
+        schema = json.loads(json.dumps(_BEATFRAME.schema))
+        schema["properties"]["type"]["const"] = type_const
+        schema["examples"][0]["type"] = type_const
+        schema.update(changes)
+        (folder / name).write_text(json.dumps(schema), encoding="utf-8")
+    return folder
+
+
+def entry_files(corpus: Path, kind: str, stem: str, data: bytes) -> Path:
+    """A hand-made corpus entry (a valid message the target should accept, saved as a false
+    reject): its message file, beside its ``.meta.json``."""
+    folder = corpus / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    message, meta = folder / f"{stem}.json", folder / f"{stem}.meta.json"
+    message.write_bytes(data)
+    fields = {"kind": kind, "message_type": None, "rule": None}
+    fields |= {"expected": "accept", "outcome": "false_reject"}
+    meta.write_text(json.dumps(fields), encoding="utf-8")
+    return message
+
+
+@dataclass
+class Recorder:
+    """What a :func:`recording_server` was sent: every request path, and every POST body."""
+
+    url: str
+    paths: list[str] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
+
+
+@contextmanager
+def recording_server(schema: Any = None) -> Iterator[Recorder]:
+    """A loopback HTTP server that answers GET with *schema* (JSON) and POST with 200, and
+    records both: the attack tests assert what was (not) fetched or sent."""
+    body = json.dumps({"type": "string"} if schema is None else schema).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            recorder.paths.append(self.path)
+            self._answer(body)
+
+        def do_POST(self) -> None:
+            recorder.paths.append(self.path)
+            length = int(self.headers.get("Content-Length", 0))
+            recorder.bodies.append(self.rfile.read(length))
+            self._answer(b"{}")
+
+        def _answer(self, data: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    recorder = Recorder(f"http://127.0.0.1:{server.server_address[1]}/schema.json")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield recorder
+    finally:
+        server.shutdown()
+        server.server_close()
