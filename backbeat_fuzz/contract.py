@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import ecma
+from . import ecma, resolver
 from .errors import SchemaError, UsageError, did_you_mean
 from .rules import CrossFieldRule, parse_rules
 
@@ -43,6 +43,16 @@ class Contract:
 
     kinds: dict[str, MessageKind]
     source: Path
+
+    @functools.cached_property
+    def registry(self) -> Any:
+        """The one :class:`referencing.Registry` every ``$ref`` of these schemas resolves in:
+        the folder's schemas (by file name and ``$id``) and the metaschemas; nothing is fetched."""
+        documents = [(k.path.name, k.schema) for k in self]
+        documents += [
+            (k.schema["$id"], k.schema) for k in self if isinstance(k.schema.get("$id"), str)
+        ]
+        return resolver.make_registry(documents)
 
     def __iter__(self) -> Iterator[MessageKind]:
         return iter(self.kinds.values())
@@ -202,7 +212,10 @@ def _load(folder: Path, shown: str) -> Contract:
             f"schemas folder {shown!r} holds no *.schema.json file; "
             "point at the folder with the schemas, or omit it to use the packaged schemas"
         )
-    return Contract(kinds=kinds, source=folder)
+    contract = Contract(kinds=kinds, source=folder)
+    for kind in contract if check else ():
+        resolver.check_refs(kind.schema, contract.registry, str(kind.path))
+    return contract
 
 
 def load_contract(schemas_dir: str | Path | None = None) -> Contract:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import ecma
+from . import ecma, resolver
 from ._compiled import (
     REPR_KEYWORDS,
     CompiledSchema,
@@ -40,6 +40,8 @@ from .formats import FORMATS
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
+
+    from .contract import Contract
 
 __all__ = [
     "ENGINES",
@@ -379,12 +381,20 @@ class SchemaOracle:
         engine: ``"auto"`` (the compiled engine when the schema compiles, else jsonschema),
             ``"compiled"`` (raise :class:`~backbeat_fuzz.errors.UnsupportedSchemaError` when it
             does not) or ``"jsonschema"`` (the reference engine).
+        contract: the contract *schema* belongs to: a ``$ref`` may lead to its other schemas
+            (:attr:`.Contract.registry`); without one, only within *schema* and to the
+            metaschemas. Nothing is ever fetched.
+
+    Raises:
+        SchemaError: a ``$ref`` leads anywhere else, or to nothing.
 
     Attributes:
         engine: the engine that judges, ``"compiled"`` or ``"jsonschema"``.
     """
 
-    def __init__(self, schema: Any, *, engine: str = "auto") -> None:
+    def __init__(
+        self, schema: Any, *, engine: str = "auto", contract: Contract | None = None
+    ) -> None:
         if engine not in ENGINES:
             raise UsageError(f"engine={engine!r} is unknown; use one of {', '.join(ENGINES)}")
         self.schema = schema
@@ -399,12 +409,21 @@ class SchemaOracle:
                         f"the schema cannot be compiled ({exc}); use engine='auto'"
                     ) from None
         self.engine = "jsonschema" if self._compiled is None else "compiled"
+        self._contract = contract
+        if self._compiled is None:  # the compiled engine follows local references only
+            resolver.check_refs(schema, self._registry(), "the schema")
+
+    def _registry(self) -> Any:
+        """Where the reference engine's ``$ref`` may lead (see :mod:`.resolver`)."""
+        return self._contract.registry if self._contract else resolver.make_registry()
 
     @property
     def _validator(self) -> Any:
         if self._jsonschema is None:
             validator_class, format_checker = _reference()
-            self._jsonschema = validator_class(self.schema, format_checker=format_checker)
+            self._jsonschema = validator_class(
+                self.schema, format_checker=format_checker, registry=self._registry()
+            )
         return self._jsonschema
 
     def is_valid(self, instance: Any) -> bool:

@@ -161,7 +161,9 @@ class MessageValidator:
 
     def __init__(self, schemas_dir: str | Path | None = None) -> None:
         self.contract: Contract = load_contract(schemas_dir)
-        self._oracles = {k.name: SchemaOracle(k.schema) for k in self.contract}
+        self._oracles = {
+            k.name: SchemaOracle(k.schema, contract=self.contract) for k in self.contract
+        }
         self._types: dict[Any, MessageKind] = {}
         for k in self.contract:  # the first kind of a type, as Contract.by_type finds it
             self._types.setdefault(k.message_type, k)

@@ -58,6 +58,7 @@ def schema_folder(folder: Path, files: dict[str, str], **changes: Any) -> Path:
         schema = json.loads(json.dumps(_BEATFRAME.schema))
         schema["properties"]["type"]["const"] = type_const
         schema["examples"][0]["type"] = type_const
+        del schema["$id"]  # each its own document: a copied $id would make them one
         schema.update(changes)
         (folder / name).write_text(json.dumps(schema), encoding="utf-8")
     return folder

@@ -7,6 +7,7 @@ Each test is one attack a security review of issue 11 tried; the docs link to th
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -110,3 +111,76 @@ def test_replay_refuses_an_oversized_entry(tmp_path: Path, recorder: Recorder) -
 def recorder() -> Recorder:
     with recording_server() as server:
         yield server
+
+
+# -- $ref: nothing is fetched, no other file is read -------------------------------------------
+
+
+def _with_ref(folder: Path, ref: str) -> Path:
+    schemas = schema_folder(folder, {"pulse-v1.schema.json": "x.pulse.v1"})
+    schema = json.loads((schemas / "pulse-v1.schema.json").read_text(encoding="utf-8"))
+    schema["properties"]["cluster_id"] = {"$ref": ref}
+    (schemas / "pulse-v1.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    return schemas
+
+
+@pytest.mark.parametrize("ref", ["{url}", "{url}#/definitions/x", "file:///etc/passwd"])
+def test_a_ref_outside_the_schemas_folder_is_refused_unfetched(tmp_path: Path, ref: str) -> None:
+    with recording_server() as server:
+        schemas = _with_ref(tmp_path / "schemas", ref.format(url=server.url))
+        message = '{"type": "x.pulse.v1"}'
+        checked = validate_cli("--schemas", schemas, "--message", "-", input=message)
+        fuzzed = fuzz_cli("--target", "backbeat_fuzz.demo:handle", "--schemas", schemas,
+                          "--corpus", tmp_path / "corpus", *FAST)  # fmt: skip
+        listed = fuzz_cli("mutations", "--schemas", schemas)
+        assert server.paths == []
+    for result in (checked, fuzzed, listed):
+        assert_one_line_error(result, "leads outside the schemas folder", "/properties/cluster_id")
+    assert not (tmp_path / "corpus").exists()
+
+
+def test_the_oracle_alone_fetches_nothing(tmp_path: Path) -> None:
+    from backbeat_fuzz.errors import SchemaError
+    from backbeat_fuzz.oracle import SchemaOracle
+
+    with recording_server() as server:
+        for schema in ({"$ref": server.url}, {"anyOf": [{"not": {"$ref": server.url}}]}):
+            with pytest.raises(SchemaError, match="leads outside the schemas folder"):
+                SchemaOracle(schema)
+        assert server.paths == []
+
+
+def test_a_ref_to_another_schema_of_the_folder_resolves(tmp_path: Path) -> None:
+    schemas = _with_ref(tmp_path / "schemas", "beatframe-v1.schema.json#/properties/cluster_id")
+    schema_folder(schemas, {"beatframe-v1.schema.json": "backbeat.beatframe.v1"})
+    message = json.loads(PACKAGED["beatframe"]) | {"type": "x.pulse.v1", "cluster_id": "bad id!"}
+    result = validate_cli("--schemas", schemas, "--message", "-", input=json.dumps(message))
+    assert result.exit_code == 0, result.output
+    assert "[cluster_id.pattern]" in result.output
+
+
+def test_a_ref_that_names_nothing_is_one_line(tmp_path: Path) -> None:
+    schemas = _with_ref(tmp_path / "schemas", "#/$defs/missing")
+    result = validate_cli("--schemas", schemas, "--message", "-", input="{}")
+    assert_one_line_error(
+        result, "'#/$defs/missing' at /properties/cluster_id/$ref does not resolve"
+    )
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$ref": "https://example.com/other.json"},
+        {"$ref": "#/$defs/absent"},
+        {"$dynamicRef": "#meta"},
+        {"properties": {"a": {"$id": "https://example.com/a", "$ref": "b.json"}}},
+        {"$defs": {"a": {}}, "properties": {"x": {"$id": "https://e.com/x", "$ref": "#/$defs/a"}}},
+    ],
+)
+def test_an_unresolvable_ref_is_refused_when_the_oracle_is_made(schema: dict[str, object]) -> None:
+    """Not a referencing traceback at the first message that reaches it."""
+    from backbeat_fuzz.errors import SchemaError
+    from backbeat_fuzz.oracle import SchemaOracle
+
+    with pytest.raises(SchemaError, match=r"^the schema: \$(dynamic)?[rR]ef="):
+        SchemaOracle(schema)

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from .. import resolver
 from ..errors import UnsupportedSchemaError
 
 __all__ = ["ANNOTATIONS", "JSON_TYPES", "SUPPORTED", "canonicalise"]
@@ -72,18 +73,15 @@ _TIGHTEN_MIN = ("minimum", "exclusiveMinimum", "minLength", "minItems")
 
 
 def _pointer(root: Mapping[str, Any], ref: str, where: str) -> Any:
-    if not ref.startswith("#"):
+    if not ref.startswith("#"):  # the contract refused every $ref leading out of the folder
         raise UnsupportedSchemaError(
-            f"$ref={ref!r} at {where} points outside the document; inline it or use '#/$defs/...'"
+            f"$ref={ref!r} at {where} names another document, which the generators do not "
+            "follow; inline it under $defs and use '#/$defs/...'"
         )
-    node: Any = root
-    for part in filter(None, ref[1:].split("/")):
-        key = part.replace("~1", "/").replace("~0", "~")
-        try:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        except (KeyError, IndexError, ValueError, TypeError):
-            raise UnsupportedSchemaError(f"$ref={ref!r} at {where} does not resolve") from None
-    return node
+    try:
+        return resolver.pointer_target(root, ref)
+    except LookupError:
+        raise UnsupportedSchemaError(f"$ref={ref!r} at {where} does not resolve") from None
 
 
 def _merge_type(a: Any, b: Any) -> list[str]:

@@ -1,0 +1,147 @@
+"""Where a schema's ``$ref`` may lead: nowhere the user did not point the tools at.
+
+A schema folder is someone else's file: its ``$ref`` must not make the tools fetch a URL
+(jsonschema's deprecated automatic retrieval did, from ``backbeat-validate``) or read another
+file (``file:///etc/passwd``). One :class:`referencing.Registry` answers every lookup: it holds
+the schemas of the folder (by file name and by ``$id``) and the bundled draft metaschemas, and
+its retrieve function refuses everything else. :func:`check_refs` resolves every ``$ref`` and
+``$dynamicRef`` of a schema through it when the schema is loaded, so a reference that leads
+elsewhere (or nowhere) is one line naming the file, the place and the fix, before any message is
+judged or generated. The validator, the oracle and the generators all go through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urldefrag, urljoin
+
+from .errors import SchemaError
+
+if TYPE_CHECKING:
+    from referencing import Registry, Resource
+
+__all__ = ["check_refs", "make_registry", "pointer_target"]
+
+#: Draft 2020-12 keywords whose value is a schema, a list of schemas, or a map of schemas:
+#: where references can be (``const``, ``enum`` and ``examples`` hold data, never read).
+_IN_VALUE = frozenset(
+    {
+        "additionalProperties",
+        "contains",
+        "contentSchema",
+        "else",
+        "if",
+        "items",
+        "not",
+        "propertyNames",
+        "then",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
+_IN_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_IN_MAP = frozenset({"$defs", "definitions", "dependentSchemas", "patternProperties", "properties"})
+_REF_KEYWORDS = ("$ref", "$dynamicRef")
+
+
+class _Refused(LookupError):
+    """A retrieval the registry does not make."""
+
+
+def _refuse(uri: str) -> Resource:
+    raise _Refused(uri)
+
+
+def make_registry(documents: Iterable[tuple[str, Any]] = ()) -> Registry:
+    """A registry of *documents* (``(uri, schema)`` pairs) and the bundled metaschemas that
+    retrieves nothing: every other URI is unresolvable."""
+    from jsonschema_specifications import REGISTRY as METASCHEMAS
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    resources = [(uri, DRAFT202012.create_resource(doc)) for uri, doc in documents]
+    return METASCHEMAS.combine(Registry(retrieve=_refuse).with_resources(resources))  # type: ignore[call-arg]
+
+
+def _refs(node: Any, base: str, where: str) -> Iterator[tuple[str, str, str, str]]:
+    """``(base URI, keyword, reference, JSON pointer)`` of every reference below *node*."""
+    if not isinstance(node, Mapping):
+        return
+    if isinstance(node.get("$id"), str):
+        base = urldefrag(urljoin(base, node["$id"])).url
+    for keyword in _REF_KEYWORDS:
+        if isinstance(node.get(keyword), str):
+            yield base, keyword, node[keyword], f"{where}/{keyword}"
+    for key, value in node.items():
+        if key in _IN_VALUE:
+            yield from _refs(value, base, f"{where}/{key}")
+        elif key in _IN_LIST and isinstance(value, list):
+            for i, sub in enumerate(value):
+                yield from _refs(sub, base, f"{where}/{key}/{i}")
+        elif key in _IN_MAP and isinstance(value, Mapping):
+            for name, sub in value.items():
+                yield from _refs(sub, base, f"{where}/{key}/{name}")
+
+
+def check_refs(schema: Any, registry: Registry, source: str) -> None:
+    """Resolve every ``$ref`` and ``$dynamicRef`` of *schema* (a document root) in *registry*.
+
+    Args:
+        schema: the schema document.
+        registry: from :func:`make_registry`: what references may lead to.
+        source: how messages name the document (its path).
+
+    Raises:
+        SchemaError: a reference leads outside the registry (a URL, another file) or to nothing.
+    """
+    if not isinstance(schema, Mapping):
+        return
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012
+
+    root = schema.get("$id") if isinstance(schema.get("$id"), str) else ""
+    refs = list(_refs(schema, root, ""))
+    if not refs:
+        return
+    try:
+        registry = registry.with_resource(root, DRAFT202012.create_resource(schema)).crawl()
+    except (AttributeError, TypeError):  # a subschema that is not a schema
+        raise SchemaError(
+            f"{source} is not a valid schema; check it against the metaschema"
+        ) from None
+    for base, keyword, ref, where in refs:
+        try:
+            registry.resolver(base_uri=base).lookup(ref)
+        except Unresolvable as exc:
+            raise _unresolvable(exc, f"{source}: {keyword}={ref!r} at {where}") from None
+
+
+def _unresolvable(exc: Exception, what: str) -> SchemaError:
+    from referencing.exceptions import Unretrievable
+
+    if isinstance(exc.__cause__, Unretrievable):  # the document is not in the registry
+        return SchemaError(
+            f"{what} leads outside the schemas folder; backbeat-fuzz fetches no URL and reads "
+            "no other file: copy the schema it names into the folder (or under $defs) and "
+            "refer to it there"
+        )
+    return SchemaError(f"{what} does not resolve; fix the reference or add what it names")
+
+
+def pointer_target(root: Any, ref: str) -> Any:
+    """The node a document-local ``#/json/pointer`` reference names in *root*.
+
+    Raises:
+        LookupError: *ref* is not document-local, or names nothing.
+    """
+    if not ref.startswith("#"):
+        raise LookupError(ref)
+    node: Any = root
+    for part in filter(None, ref[1:].split("/")):
+        key = part.replace("~1", "/").replace("~0", "~")
+        try:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise LookupError(ref) from None
+    return node
