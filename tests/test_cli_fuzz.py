@@ -41,8 +41,9 @@ HEADLINE = re.compile(
 )
 TARGET_FORMS = (
     "use pkg.module.func (or pkg.module:func) for a Python function, cmd:COMMAND ARGS for a "
-    "program that reads the message on stdin, or http://host:port/path for a service the "
-    "message is POSTed to"
+    "program that reads the message on stdin, stdio:COMMAND ARGS for a long-lived program "
+    "answering one line per message, or http://host:port/path for a service the message is "
+    "POSTed to"
 )
 
 

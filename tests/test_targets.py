@@ -372,7 +372,8 @@ def test_close_is_idempotent_and_the_target_is_named_by_its_spec() -> None:
             {},
             "target 'handler' is not a target spec; use pkg.module.func (or pkg.module:func) "
             "for a Python function, cmd:COMMAND ARGS for a program that reads the message on "
-            "stdin, or http://host:port/path for a service the message is POSTed to",
+            "stdin, stdio:COMMAND ARGS for a long-lived program answering one line per message, "
+            "or http://host:port/path for a service the message is POSTed to",
         ),
         (
             "cmd:cat",
@@ -384,7 +385,7 @@ def test_close_is_idempotent_and_the_target_is_named_by_its_spec() -> None:
             "http://127.0.0.1:1/x",
             {"reject_on": ["KeyError"]},
             "reject_on applies to Python targets only; 'http://127.0.0.1:1/x' rejects by its "
-            "exit code or HTTP status, so drop the option",
+            "exit code, answer line or HTTP status, so drop the option",
         ),
     ],
 )

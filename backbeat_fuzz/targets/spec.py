@@ -1,10 +1,12 @@
 """What every target is: the :class:`Target` interface, its :class:`Response`, and the spec forms.
 
-A target spec names the consumer under test in one of three forms:
+A target spec names the consumer under test in one of four forms:
 
 - ``pkg.module.func`` or ``pkg.module:func``: a Python function, run in a worker process
   (:mod:`.python`);
 - ``cmd:COMMAND ARGS``: a program that reads the message on stdin (:mod:`.command`);
+- ``stdio:COMMAND ARGS``: a long-lived program sent every message over stdin, answering one
+  line each (:mod:`.stdio`);
 - ``http://host:port/path`` (or ``https://``): a service the message is POSTed to (:mod:`.http`).
 
 :func:`load_target` picks the form and returns a ready :class:`Target`.
@@ -33,10 +35,11 @@ __all__ = [
     "load_target",
 ]
 
-#: The three spec forms, as error messages list them.
+#: The spec forms, as error messages list them.
 SPEC_FORMS = (
     "pkg.module.func (or pkg.module:func) for a Python function, "
     "cmd:COMMAND ARGS for a program that reads the message on stdin, "
+    "stdio:COMMAND ARGS for a long-lived program answering one line per message, "
     "or http://host:port/path for a service the message is POSTed to"
 )
 
@@ -47,7 +50,7 @@ _PYTHON_SPEC = re.compile(rf"{_NAME}(\.{_NAME})*(:{_NAME}(\.{_NAME})*)?")
 class InputMode(enum.StrEnum):
     """What a Python target's function is given: the text, the bytes, or the parsed object.
 
-    ``cmd:`` and ``http://`` targets always receive the bytes.
+    ``cmd:``, ``stdio:`` and ``http://`` targets always receive the bytes.
     """
 
     STR = "str"
@@ -160,7 +163,7 @@ def _check_options(spec: str, mode: InputMode, reject_on: Sequence[str], timeout
             )
     if not timeout > 0:
         raise UsageError(f"timeout={timeout!r} must be a positive number of seconds, e.g. 2.0")
-    if spec.startswith(("cmd:", "http://", "https://")):
+    if spec.startswith(("cmd:", "stdio:", "http://", "https://")):
         if mode is InputMode.OBJECT:
             raise UsageError(
                 f"input_mode='object' applies to Python targets only; {spec!r} receives the "
@@ -168,8 +171,8 @@ def _check_options(spec: str, mode: InputMode, reject_on: Sequence[str], timeout
             )
         if reject_on:
             raise UsageError(
-                f"reject_on applies to Python targets only; {spec!r} rejects by its exit code "
-                "or HTTP status, so drop the option"
+                f"reject_on applies to Python targets only; {spec!r} rejects by its exit code, "
+                "answer line or HTTP status, so drop the option"
             )
 
 
@@ -183,8 +186,8 @@ def load_target(
     """Load the consumer named by *spec*, ready to be called.
 
     Args:
-        spec: ``pkg.module.func``, ``pkg.module:func``, ``cmd:COMMAND ARGS`` or
-            ``http://host:port/path``.
+        spec: ``pkg.module.func``, ``pkg.module:func``, ``cmd:COMMAND ARGS``,
+            ``stdio:COMMAND ARGS`` or ``http://host:port/path``.
         input_mode: for Python targets, what the function takes: ``str`` (the text),
             ``bytes`` or ``object`` (the parsed message).
         reject_on: for Python targets, more exception classes (``module.ExcName``) that mean
@@ -205,6 +208,10 @@ def load_target(
         from .command import CommandTarget
 
         return CommandTarget(spec, timeout=timeout)
+    if spec.startswith("stdio:"):
+        from .stdio import StdioTarget
+
+        return StdioTarget(spec, timeout=timeout)
     if spec.startswith(("http://", "https://")):
         from .http import HttpTarget
 
