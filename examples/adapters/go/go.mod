@@ -1,0 +1,3 @@
+module backbeatstdio
+
+go 1.19

@@ -1,0 +1,107 @@
+"""Serve a BACKBEAT consumer function as a backbeat-fuzz ``stdio:`` target.
+
+Copy this file next to your consumer (it needs only the standard library) and call
+:func:`serve` with your handler::
+
+    from backbeat_stdio import Reject, serve
+
+    def handle(message: bytes) -> None:
+        ...  # return (or return True) to accept; raise Reject("why") or ValueError to reject
+
+    if __name__ == "__main__":
+        serve(handle)
+
+then ``backbeat-fuzz --target 'stdio:python3 my_consumer.py'``. The protocol (see
+docs/targets.md): each message arrives as its length in bytes, ``\\n``, the bytes, ``\\n``; the
+answer is one line, ``accept`` or ``reject <reason>``. Any other exception is a crash: the
+traceback and a last line ``crash: <Type>: <text> at <file>:<line> in <function>`` go to
+stderr and the process exits with status 70 (backbeat-fuzz starts it again). ``print`` and
+``sys.stdout`` are sent to stderr, so the handler's output cannot garble the answers.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+__all__ = ["CRASH_STATUS", "Reject", "serve"]
+
+#: The exit status of a handler that raised something other than a rejection.
+CRASH_STATUS = 70
+
+_STDLIB = tuple(sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib"))
+
+
+class Reject(Exception):
+    """Raise to reject a message; the text is the reason."""
+
+
+def _messages(stream: BinaryIO) -> Iterator[bytes]:
+    """The framed messages on *stream*, until it ends."""
+    while header := stream.readline():
+        size = header.removesuffix(b"\n")
+        if not size.isdigit():
+            sys.exit(f"backbeat_stdio: expected a length line, got {header[:40]!r}")
+        data = stream.read(int(size))
+        if len(data) != int(size) or stream.read(1) != b"\n":
+            sys.exit("backbeat_stdio: the input ended inside a message")
+        yield data
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _crash(exc: BaseException) -> None:
+    """Print the traceback and a one-line summary naming the raise site, and exit."""
+    traceback.print_exception(type(exc), exc, exc.__traceback__)
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if not f.filename.startswith(_STDLIB)] or frames
+    where = f" at {os.path.basename(own[-1].filename)}:{own[-1].lineno} in {own[-1].name}"
+    summary = f"crash: {type(exc).__name__}: {_one_line(str(exc))}{where if own else ''}"
+    print(summary, file=sys.stderr, flush=True)
+    os._exit(CRASH_STATUS)
+
+
+def _verdict(
+    handler: Callable[[Any], object], data: bytes, text: bool, reject_on: tuple[type, ...]
+) -> bytes:
+    try:
+        result = handler(data.decode("utf-8") if text else data)
+    except Reject as exc:
+        return f"reject {_one_line(str(exc))}".rstrip().encode() + b"\n"
+    except reject_on as exc:  # UnicodeDecodeError (not UTF-8) is a ValueError
+        return f"reject {type(exc).__name__}: {_one_line(str(exc))}".encode() + b"\n"
+    except Exception as exc:
+        _crash(exc)
+    return b"reject\n" if result is False else b"accept\n"
+
+
+def serve(
+    handler: Callable[[Any], object],
+    *,
+    text: bool = False,
+    reject_on: tuple[type[BaseException], ...] = (ValueError,),
+) -> None:
+    """Answer every message on stdin with *handler*'s verdict, until stdin is closed.
+
+    Args:
+        handler: called with each message: ``bytes``, or ``str`` with ``text=True`` (a message
+            that is not UTF-8 is then rejected without calling it). Returning ``False``
+            rejects, returning anything else accepts; raising :class:`Reject` or one of
+            *reject_on* rejects with the exception's text as the reason; any other exception
+            is a crash.
+        text: give the handler the message decoded from UTF-8.
+        reject_on: exception classes that mean "rejected" (``json.JSONDecodeError`` and
+            ``UnicodeDecodeError`` are ``ValueError`` s).
+    """
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the handler's prints go to stderr
+    sys.stdout = sys.stderr
+    for data in _messages(sys.stdin.buffer):
+        answers.write(_verdict(handler, data, text, tuple(reject_on)))
+        answers.flush()

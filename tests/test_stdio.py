@@ -1,0 +1,435 @@
+"""``stdio:`` targets and their adapters.
+
+The target's plumbing is driven through ``stdio_consumers/scripted.py``, a consumer that does
+what each message says (answer a given line, exit, hang, flood stderr), so every path is
+reached on purpose: the framing byte for byte, the answer lines, protocol errors, deaths,
+hangs and restarts. The Python, Node.js and Go adapters then run as targets of real campaigns,
+a correct consumer (no finding) and one with three planted bugs (exactly those findings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backbeat_fuzz.errors import UsageError
+from backbeat_fuzz.harness import CampaignConfig, run_campaign, run_cell
+from backbeat_fuzz.model import Outcome, Verdict
+from backbeat_fuzz.report import CampaignReport, Finding
+from backbeat_fuzz.targets import InputMode, Target, load_target
+from backbeat_fuzz.targets import stdio as stdio_module
+
+ROOT = Path(__file__).resolve().parents[1]
+CONSUMERS = Path(__file__).resolve().parent / "stdio_consumers"
+ADAPTERS = ROOT / "examples" / "adapters"
+SCRIPTED = f"stdio:{sys.executable} {CONSUMERS / 'scripted.py'}"
+STATES = {"idle", "planning", "executing", "reviewing", "completed", "failed", "blocked", "helping"}
+
+
+@pytest.fixture(scope="module")
+def scripted() -> Iterator[Target]:
+    """One scripted consumer shared by the tests that leave it running."""
+    with load_target(SCRIPTED, timeout=5.0) as target:
+        yield target
+
+
+def _digest(data: bytes) -> str:
+    return f"reject: len={len(data)} sha256={hashlib.sha256(data).hexdigest()}"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+def _wait_gone(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return _gone(pid)
+
+
+# -- framing ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"{}",
+        b'{"hlc": "7ffd:0001:abcd\n"}',
+        b'{"notes": "a\x00b"}',
+        b'{"notes": "\xff\xfe\xc3"}',
+        b'\xef\xbb\xbf{"type": "backbeat.beatframe.v1"}',
+        b"{}\r\n",
+        b"3\nabc\n",
+        b"\n\n\n",
+        b"x" * (1 << 20),
+    ],
+    ids=[
+        "empty",
+        "object",
+        "raw-newline",
+        "nul",
+        "invalid-utf8",
+        "bom",
+        "crlf",
+        "a-frame-inside",
+        "newlines-only",
+        "1MiB",
+    ],
+)
+def test_framing_is_byte_exact(scripted: Target, data: bytes) -> None:
+    assert scripted.input_mode is InputMode.BYTES
+    assert scripted.call(data).detail == _digest(data)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.binary(max_size=300))
+def test_any_bytes_arrive_intact(scripted: Target, data: bytes) -> None:
+    if data.startswith((b"say", b"exit", b"signal", b"hang", b"flood", b"late", b"quit")):
+        data = b"." + data  # not a command of the scripted consumer
+    assert scripted.call(data).detail == _digest(data)
+
+
+# -- answer lines -------------------------------------------------------------------------------
+
+_NOT_AN_ANSWER = "protocol error: expected accept or reject, got"
+
+
+@pytest.mark.parametrize(
+    ("message", "verdict", "detail", "signature"),
+    [
+        (b"say:accept", Verdict.ACCEPTED, "accept", ""),
+        (b"say:accept\r", Verdict.ACCEPTED, "accept", ""),
+        (b"say:reject", Verdict.REJECTED, "reject", "reject"),
+        (
+            b"say:reject tempo_bpm 0.05 is below 0.1",
+            Verdict.REJECTED,
+            "reject: tempo_bpm 0.05 is below 0.1",
+            "reject: tempo_bpm <N> is below <N>",
+        ),
+        (
+            b"say:reject  hlc 'abc\xff'  \t bad ",
+            Verdict.REJECTED,
+            "reject: hlc 'abc\\xff' bad",
+            "reject: hlc <str> bad",
+        ),
+        (b"say:hello", Verdict.CRASH, f"{_NOT_AN_ANSWER} 'hello'", f"{_NOT_AN_ANSWER} 'hello'"),
+        (b"say:ACCEPT", Verdict.CRASH, f"{_NOT_AN_ANSWER} 'ACCEPT'", f"{_NOT_AN_ANSWER} 'ACCEPT'"),
+        (b"say:accept 1", Verdict.CRASH, f"{_NOT_AN_ANSWER} 'accept 1'", f"{_NOT_AN_ANSWER} <str>"),
+        (
+            b"say:rejected",
+            Verdict.CRASH,
+            f"{_NOT_AN_ANSWER} 'rejected'",
+            f"{_NOT_AN_ANSWER} 'rejected'",
+        ),
+        (b"say:", Verdict.CRASH, f"{_NOT_AN_ANSWER} ''", f"{_NOT_AN_ANSWER} <str>"),
+        (
+            b"say-raw:accept\nreject\n",
+            Verdict.CRASH,
+            "protocol error: expected one line, got 'accept' then 'reject\\n'",
+            "protocol error: expected one line, got 'accept' then <str>",
+        ),
+        (
+            b"say-raw:" + b"a" * 70_000,
+            Verdict.CRASH,
+            f"{_NOT_AN_ANSWER} over 65536 bytes in a line",
+            f"{_NOT_AN_ANSWER} over <N> bytes in a line",
+        ),
+    ],
+    ids=lambda value: value[:30].decode("latin1") if isinstance(value, bytes) else None,
+)
+def test_answer_lines(
+    scripted: Target, message: bytes, verdict: Verdict, detail: str, signature: str
+) -> None:
+    response = scripted.call(message)
+    assert (response.verdict, response.detail, response.signature) == (verdict, detail, signature)
+    assert scripted.call(b"say:accept").verdict is Verdict.ACCEPTED  # in step again
+
+
+# -- deaths, hangs and restarts -----------------------------------------------------------------
+
+
+def test_a_death_is_a_crash_quoting_stderr_and_the_next_message_gets_a_new_program(
+    scripted: Target,
+) -> None:
+    response = scripted.call(b"exit:3:Traceback...\nKeyError: 'hlc'\n")
+    assert response.verdict is Verdict.CRASH
+    assert response.detail == "exit code 3 (stderr: KeyError: 'hlc') before answering"
+    assert response.signature == "exit code 3: KeyError: 'hlc'"
+    assert response.output == "Traceback...\nKeyError: 'hlc'"
+    killed = scripted.call(b"signal:SIGSEGV")
+    assert (killed.verdict, killed.signature) == (Verdict.CRASH, "killed by SIGSEGV")
+    assert killed.detail == "killed by SIGSEGV before answering"
+    assert scripted.call(b"{}").detail == _digest(b"{}")
+
+
+def test_a_hang_kills_the_process_group_and_restarts(tmp_path: Path) -> None:
+    pidfile = tmp_path / "grandchild.pid"
+    with load_target(SCRIPTED, timeout=0.3) as target:
+        assert target.call(b"say:accept").verdict is Verdict.ACCEPTED  # started: the clock is 0.3
+        response = target.call(b"hang:" + str(pidfile).encode())
+        assert (response.verdict, response.signature) == (Verdict.HANG, "hang")
+        assert response.detail == "no answer within 0.3s"
+        assert 0.3 <= response.elapsed < 2.0
+        assert _wait_gone(int(pidfile.read_text()))
+        assert target.call(b"{}").detail == _digest(b"{}")
+
+
+def test_a_slow_start_is_not_a_hang() -> None:
+    spec = f"stdio:sh -c 'sleep 0.6; exec {sys.executable} {CONSUMERS / 'scripted.py'}'"
+    with load_target(spec, timeout=0.2) as target:
+        assert target.call(b"say:accept").verdict is Verdict.ACCEPTED
+
+
+def test_a_program_that_exits_between_messages_is_started_again(scripted: Target) -> None:
+    assert scripted.call(b"quit").verdict is Verdict.ACCEPTED
+    assert scripted.call(b"{}").detail == _digest(b"{}")  # resent to a fresh program
+    assert scripted.call(b"quit").verdict is Verdict.ACCEPTED
+    time.sleep(0.3)
+    response = scripted.call(b"{}")
+    assert response.detail == _digest(b"{}")
+    assert response.output == "(the program exited after its previous answer: exit code 0)"
+
+
+def test_output_after_an_answer_is_discarded_and_quoted(scripted: Target) -> None:
+    assert scripted.call(b"late").verdict is Verdict.ACCEPTED
+    time.sleep(0.5)
+    response = scripted.call(b"say:accept")
+    assert response.verdict is Verdict.ACCEPTED
+    expected = "(discarded stdout written after the previous answer: 'late line\\n')"
+    assert response.output == expected
+
+
+@pytest.mark.parametrize(("flood", "last"), [(b"flood:200000", "line 199999"), (b"flood:raw", "")])
+def test_a_stderr_flood_never_blocks_and_is_kept_bounded(
+    scripted: Target, flood: bytes, last: str
+) -> None:
+    response = scripted.call(flood)
+    assert response.verdict is Verdict.ACCEPTED
+    lines = response.output.split("\n")
+    assert len(lines) <= stdio_module.STDERR_LINES
+    assert all(len(line) <= stdio_module.MAX_STDERR_LINE + 3 for line in lines)
+    assert lines[-1] == last or lines[-1].startswith("xxx")
+
+
+def test_close_ends_the_program(scripted: Target) -> None:
+    with load_target(SCRIPTED) as target:
+        target.call(b"{}")
+        pid = target._program.proc.pid  # type: ignore[attr-defined]
+    assert _wait_gone(pid)
+    target.close()  # idempotent
+
+
+# -- usage errors -------------------------------------------------------------------------------
+
+
+def test_a_command_that_cannot_start_is_a_usage_error() -> None:
+    spec = "stdio:sh -c 'echo cannot start >&2; exit 4'"
+    expected = (
+        f"target {spec!r}: the program exited before reading its first message: exit code 4 "
+        "(stderr: cannot start); check that the command runs on its own and reads framed "
+        "messages on stdin (see docs/targets.md)"
+    )
+    with load_target(spec) as target:
+        for _ in range(2):  # and it stays broken
+            with pytest.raises(UsageError) as caught:
+                target.call(b"{}")
+            assert str(caught.value) == expected
+
+
+def test_a_command_that_never_reads_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stdio_module, "STARTUP_TIMEOUT", 0.3)
+    with load_target("stdio:sleep 30") as target, pytest.raises(UsageError) as caught:
+        target.call(b"{}")
+    assert "the program did not start reading within 0.3s; check that" in str(caught.value)
+
+
+def test_load_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plain.sh").write_text("exit 0\n")
+    cases = {
+        "stdio:no-such-program-xyz": "target 'stdio:no-such-program-xyz': program "
+        "'no-such-program-xyz' is not on PATH; install it or give its path (stdio:./my-consumer)",
+        "stdio:": "target 'stdio:' names no program; write stdio:COMMAND ARGS",
+        "stdio:sh -c 'x": 'target "stdio:sh -c \'x" cannot be split into words (No closing '
+        "quotation); fix the quoting",
+        "stdio:./nope.sh": "target 'stdio:./nope.sh': './nope.sh' does not exist; check the path",
+        "stdio:./plain.sh": "target 'stdio:./plain.sh': './plain.sh' is not executable; run "
+        "'chmod +x ./plain.sh' or name its interpreter (stdio:sh ./plain.sh)",
+    }
+    for spec, message in cases.items():
+        with pytest.raises(UsageError) as caught:
+            load_target(spec)
+        assert str(caught.value) == message
+    with pytest.raises(UsageError, match="input_mode='object' applies to Python targets only"):
+        load_target("stdio:cat", input_mode="object")
+    with pytest.raises(UsageError, match="reject_on applies to Python targets only"):
+        load_target("stdio:cat", reject_on=["mysvc.Bad"])
+
+
+# -- the adapters in campaigns ------------------------------------------------------------------
+
+
+def _tool(name: str, install: str) -> str:
+    """The path of *name*; without it, a failure under CI and a skip (with the reason) outside."""
+    found = shutil.which(name)
+    if found is None:
+        reason = f"{name} is not installed ({install}); the adapter it runs is not tested"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}, and CI must test it: .ci/run installs it")
+        pytest.skip(reason)
+    return found
+
+
+@pytest.fixture(scope="session")
+def go_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Go adapter's module with the state consumer added, its programs built once."""
+    go = _tool("go", "apt-get install golang-go")
+    work = tmp_path_factory.mktemp("go")
+    module = work / "module"
+    shutil.copytree(ADAPTERS / "go", module)
+    (module / "cmd" / "state").mkdir(parents=True)
+    shutil.copy(CONSUMERS / "go" / "state.go", module / "cmd" / "state" / "main.go")
+    env = {
+        **os.environ,
+        "GOCACHE": str(work / "cache"),
+        "GOPATH": str(work / "gopath"),
+        "GOPROXY": "off",
+        "GOFLAGS": "-mod=mod",
+        "GOTOOLCHAIN": "local",
+        "CGO_ENABLED": "0",
+    }
+    subprocess.run(
+        [go, "build", "-o", str(work / "bin") + os.sep, "./cmd/..."],
+        cwd=module,
+        env=env,
+        check=True,
+    )
+    return work / "bin"
+
+
+def _spec(language: str, mode: str, request: pytest.FixtureRequest) -> str:
+    if language == "python":
+        return f"stdio:{sys.executable} {CONSUMERS / 'state.py'} {mode}"
+    if language == "node":
+        return f"stdio:{_tool('node', 'apt-get install nodejs')} {CONSUMERS / 'state.js'} {mode}"
+    return f"stdio:{request.getfixturevalue('go_build') / 'state'} {mode}"
+
+
+def _state_campaign(spec: str, corpus: Path) -> list[Finding]:
+    """Valid StatusClaims and the state rules' mutants, through one running target."""
+    config = CampaignConfig(target=spec, max_examples=60, seed=7, corpus_dir=corpus, database=None)
+    invalid = replace(config, rules=("state.enum", "required.state"))
+    with load_target(spec) as target:
+        reports: list[CampaignReport] = [
+            run_cell(config, "statusclaim", "valid", target=target),
+            run_cell(invalid, "statusclaim", "invalid", target=target),
+        ]
+    return [failure for report in reports for failure in report.failures]
+
+
+LANGUAGES = ["python", "node", "go"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_adapter_serving_a_correct_consumer_has_no_finding(
+    language: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    assert _state_campaign(_spec(language, "correct", request), tmp_path) == []
+
+
+#: The exit status of every adapter whose handler crashed.
+CRASH_STATUS = 70
+CRASH_WORDS = {"python": "KeyError: 'state'", "node": "TypeError", "go": "crash: panic:"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_adapter_serving_a_buggy_consumer_finds_its_bugs(
+    language: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    findings = _state_campaign(_spec(language, "buggy", request), tmp_path)
+    by_outcome: dict[Outcome, list[Finding]] = {}
+    for finding in findings:
+        by_outcome.setdefault(finding.outcome, []).append(finding)
+    assert set(by_outcome) == {Outcome.FALSE_REJECT, Outcome.FALSE_ACCEPT, Outcome.CRASH}
+    for finding in by_outcome[Outcome.FALSE_REJECT]:
+        assert finding.rule is None
+        assert _state(finding) == "helping"
+        assert finding.detail == "reject: state helping is not supported"
+    for finding in by_outcome[Outcome.FALSE_ACCEPT]:
+        state = _state(finding)
+        assert finding.rule == "state.enum"
+        assert isinstance(state, str) and state not in STATES and state.lower() in STATES
+    assert "required.state" in {f.rule for f in by_outcome[Outcome.CRASH]}
+    for finding in by_outcome[Outcome.CRASH]:
+        assert not isinstance(_state(finding), str)
+        assert finding.detail.startswith(f"exit code {CRASH_STATUS} (stderr: crash: ")
+        assert CRASH_WORDS[language] in finding.detail
+
+
+def _state(finding: Finding) -> object:
+    return json.loads(finding.data).get("state")
+
+
+def test_the_reference_validator_through_the_python_adapter_has_no_finding(
+    tmp_path: Path,
+) -> None:
+    """Every kind and rule, raw-byte mutants included: a strict consumer sees what was sent."""
+    config = CampaignConfig(
+        target=f"stdio:{sys.executable} {CONSUMERS / 'reference.py'}",
+        max_examples=10,
+        seed=3,
+        corpus_dir=tmp_path,
+        database=None,
+    )
+    report = run_campaign(config)
+    assert report.failures == []
+    assert all(counts["invalid"] > 30 for counts in report.counts.values()), report.counts
+
+
+# -- the examples in docs/targets.md ------------------------------------------------------------
+
+EXAMPLES = {
+    "python": ADAPTERS / "python" / "my_consumer.py",
+    "node": ADAPTERS / "node" / "my-consumer.js",
+    "go": ADAPTERS / "go" / "cmd" / "my-consumer" / "main.go",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_documented_example_is_the_shipped_one_and_it_works(
+    language: str,
+    request: pytest.FixtureRequest,
+    readme_messages: dict[str, dict[str, object]],
+) -> None:
+    assert EXAMPLES[language].read_text() in (ROOT / "docs" / "targets.md").read_text()
+    if language == "go":
+        spec = f"stdio:{request.getfixturevalue('go_build') / 'my-consumer'}"
+    else:
+        interpreter = (
+            sys.executable if language == "python" else _tool("node", "apt-get install nodejs")
+        )
+        spec = f"stdio:{interpreter} {EXAMPLES[language]}"
+    with load_target(spec) as target:
+        for message in readme_messages.values():
+            assert target.call(json.dumps(message).encode()).verdict is Verdict.ACCEPTED
+        for bad in (b"{", b"[1]", b'{"type": "backbeat.nope.v1"}', b""):
+            response = target.call(bad)
+            assert response.verdict is Verdict.REJECTED, (bad, response)
