@@ -3,19 +3,40 @@
 A nightly job restarts from what earlier nights found only if each unit of work (kind,
 direction, rule) keeps its own examples: :class:`KeyedDatabase` prefixes every key, so one
 folder or one Redis database serves every unit, every target and every worker.
+
+A Redis URL is checked before anything connects (a port that is not a number is one line, not a
+traceback) and is shown with its password masked in every message. Connections time out, and a
+Redis server lost mid-run is an :class:`~backbeat_fuzz.errors.InfrastructureError` naming the
+server, not a finding and not a traceback.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
-from .errors import UsageError
+from .errors import InfrastructureError, UsageError, redact
 
-__all__ = ["KeyedDatabase", "check_writable_folder", "close_database", "open_database"]
+_T = TypeVar("_T")
+
+#: Seconds to connect to Redis, and to wait for one answer: a server that stops answering
+#: must not stall a campaign past its --duration.
+REDIS_CONNECT_TIMEOUT = 5.0
+REDIS_ANSWER_TIMEOUT = 10.0
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+__all__ = [
+    "KeyedDatabase",
+    "check_redis_url",
+    "check_writable_folder",
+    "close_database",
+    "open_database",
+]
 
 
 class KeyedDatabase(ExampleDatabase):
@@ -42,23 +63,98 @@ class KeyedDatabase(ExampleDatabase):
         return f"KeyedDatabase({self.inner!r}, {self.prefix[:-1].decode()!r})"
 
 
+def check_redis_url(url: str) -> str:
+    """Check the shape of a ``redis://HOST:PORT/N`` URL before connecting; return it redacted.
+
+    Raises:
+        UsageError: no host, a port that is not 1-65535, or a database that is not a number.
+    """
+    shown = redact(url)
+    usage = "use redis://HOST:PORT/N (e.g. redis://127.0.0.1:6379/0)"
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise UsageError(f"--database {shown!r} names no socket; use unix:///path/to/sock")
+        return shown
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+        bad_port: str | None = parts.netloc.rpartition("@")[2].rpartition(":")[2]
+    else:
+        bad_port = "0" if port == 0 else None
+    if bad_port is not None:
+        raise UsageError(
+            f"--database {shown!r} has port {bad_port!r}, "
+            f"which is not a port number (1-65535); {usage}"
+        )
+    if not parts.hostname:
+        raise UsageError(f"--database {shown!r} names no host; {usage}")
+    db = parts.path.strip("/")
+    if db and not (db.isascii() and db.isdigit()):
+        raise UsageError(f"--database {shown!r} has database {db!r}, not a number; {usage}")
+    return shown
+
+
 def _redis(url: str) -> ExampleDatabase:
+    shown = check_redis_url(url)
     try:
         import redis
         from hypothesis.extra.redis import RedisExampleDatabase
     except ImportError:
         raise UsageError(
-            f"--database {url!r} needs the redis client; install it with "
+            f"--database {shown!r} needs the redis client; install it with "
             "'pip install backbeat-fuzz[redis]'"
         ) from None
-    client = redis.Redis.from_url(url)
+    client = redis.Redis.from_url(
+        url,
+        socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+        socket_timeout=REDIS_ANSWER_TIMEOUT,
+    )
     try:
         client.ping()
     except redis.RedisError as exc:
+        client.close()
         raise UsageError(
-            f"cannot reach the Redis database {url!r} ({exc}); start it or fix the URL"
+            f"cannot reach the Redis database {shown!r} ({redact(str(exc))}); "
+            "start it or fix the URL"
         ) from None
-    return RedisExampleDatabase(client, key_prefix=b"backbeat-fuzz:")
+    inner = RedisExampleDatabase(client, key_prefix=b"backbeat-fuzz:")
+    return _GuardedDatabase(inner, redis.RedisError, shown)
+
+
+class _GuardedDatabase(ExampleDatabase):
+    """Hypothesis's Redis database whose every call turns a client error (the server gone,
+    a timeout) into one :class:`InfrastructureError` naming the server, password masked."""
+
+    def __init__(self, inner: ExampleDatabase, failure: type[Exception], shown: str) -> None:
+        super().__init__()
+        self.inner, self.failure, self.shown = inner, failure, shown
+        self.redis = getattr(inner, "redis", None)  # what close_database closes
+
+    def _call(self, what: Callable[[], _T]) -> _T:
+        try:
+            return what()
+        except self.failure as exc:
+            raise InfrastructureError(
+                f"lost the Redis database {self.shown!r} ({redact(str(exc))}); restart it, "
+                "or run with --database DIR or --database none"
+            ) from None
+
+    def fetch(self, key: bytes) -> Iterator[bytes]:
+        yield from self._call(lambda: list(self.inner.fetch(key)))
+
+    def save(self, key: bytes, value: bytes) -> None:
+        self._call(lambda: self.inner.save(key, value))
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        self._call(lambda: self.inner.delete(key, value))
+
+    def move(self, src: bytes, dest: bytes, value: bytes) -> None:
+        self._call(lambda: self.inner.move(src, dest, value))
+
+    def __repr__(self) -> str:
+        return f"RedisExampleDatabase({self.shown!r})"
 
 
 def check_writable_folder(path: str | Path, option: str, *, file: str | Path | None = None) -> None:
@@ -99,7 +195,7 @@ def open_database(spec: str | None) -> ExampleDatabase | None:
     """
     if spec is None or spec.lower() in ("", "none", "off"):
         return None
-    if spec.startswith(("redis://", "rediss://", "unix://")):
+    if spec.startswith(_REDIS_SCHEMES):
         return _redis(spec)
     folder = Path(spec)
     if folder.exists() and not folder.is_dir():

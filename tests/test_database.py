@@ -254,7 +254,7 @@ def _units_in_redis(client: redis.Redis) -> set[str]:
 
 def test_open_database_reaches_a_real_redis(redis_client: redis.Redis, redis_port: int) -> None:
     database = open_database(f"redis://127.0.0.1:{redis_port}/0")
-    assert isinstance(database, RedisExampleDatabase)
+    assert isinstance(getattr(database, "inner", None), RedisExampleDatabase)
     with contextlib.closing(database.redis):
         keyed = KeyedDatabase(database, "beatframe/valid")
         keyed.save(b"k", b"v")
