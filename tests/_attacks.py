@@ -4,7 +4,11 @@ request it gets, hostile schema folders and corpus entries made by hand."""
 from __future__ import annotations
 
 import json
+import shutil
+import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -122,3 +126,55 @@ def recording_server(schema: Any = None) -> Iterator[Recorder]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on (at the moment) on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def redis_server(folder: Path, *options: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A private redis-server on loopback (no persistence; *options* such as ``--requirepass
+    X``), once it answers PING: ``(process, port)``. Skips the test without redis-server."""
+    import pytest
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server not installed; .ci/run installs it with apt-get")
+    port = free_port()
+    args = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
+    args += ["no", "--dir", str(folder), *options]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not _answers(port):
+            assert proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        yield proc, port
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _answers(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        try:
+            sock.connect(("127.0.0.1", port))
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith((b"+PONG", b"-NOAUTH"))
+        except OSError:
+            return False
+
+
+def assert_entries_whole(corpus: Path) -> None:
+    """Every message file of *corpus* has its metadata and both parse: no half-written entry."""
+    for path in corpus.glob("*/*.json"):
+        stem = path.name.removesuffix(".json").removesuffix(".meta")
+        message, meta = path.with_name(f"{stem}.json"), path.with_name(f"{stem}.meta.json")
+        assert message.is_file() and meta.is_file(), f"half an entry: {message}"
+        json.loads(meta.read_text(encoding="utf-8"))
+    assert not list(corpus.glob("*/.*.tmp")), "a temporary file was left behind"
