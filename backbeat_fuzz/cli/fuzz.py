@@ -13,11 +13,15 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import BackbeatFuzzError
+
+if TYPE_CHECKING:
+    from ..harness import CampaignConfig
+    from ..report import CampaignReport
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DATABASE = ".backbeat-fuzz/examples"
@@ -306,8 +310,14 @@ def _baseline_to_read(path: Path | None, update: bool, prune: bool) -> Path | No
     return None if path is None or (update and not path.exists()) else path
 
 
-def _update_baseline(config: Any, path: Path, report: Any, *, add: bool) -> None:
-    """Rewrite the baseline after the run: stale entries out, with *add* new findings in."""
+def _update_baseline(
+    config: CampaignConfig, path: Path, report: CampaignReport, *, add: bool
+) -> None:
+    """Rewrite the baseline after the run: stale entries out, with *add* new findings in.
+
+    The (kind, rule) pairs the run exercised are its planned units, as the harness's own
+    baseline notes count them; a cmd: or http:// target receives bytes, so every rule.
+    """
     from ..baseline import load_baseline, save_baseline
     from ..harness import plan_units
 
