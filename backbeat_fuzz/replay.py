@@ -147,7 +147,7 @@ def prune_fixed(corpus: Corpus, results: Iterable[ReplayResult]) -> list[Path]:
     """
     removed = []
     for result in results:
-        if result.status is ReplayStatus.FIXED:
+        if result.status is ReplayStatus.FIXED and result.entry is not None:
             corpus.delete(result.entry)
             removed.append(result.path)
     return removed
