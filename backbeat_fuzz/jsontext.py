@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["JSON_RULES", "MAX_DEPTH", "JsonTextError", "parse"]
+__all__ = ["JSON_RULES", "MAX_DEPTH", "JsonTextError", "declared_type", "parse"]
 
 #: Every rule :func:`parse` can report, with a one-line description.
 JSON_RULES: dict[str, str] = {
@@ -183,3 +183,34 @@ def parse(data: str | bytes) -> Any:
     if "\\u" in text or (text is data and not text.isascii()):
         _check_surrogates(text, value)
     return value
+
+
+def _lenient_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    types = [value for key, value in pairs if key == "type"] if len(obj) != len(pairs) else []
+    if any(value != types[0] for value in types):
+        del obj["type"]  # two different types: the text declares none
+    return obj
+
+
+_LENIENT = json.JSONDecoder(object_pairs_hook=_lenient_pairs)
+_TYPE_FIRST = re.compile(r'[ \t\r\n]*\{[ \t\r\n]*"type"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"')
+
+
+def declared_type(data: str | bytes) -> Any:
+    """The top-level ``type`` a text declares, read leniently: for naming the kind of a message
+    that is not strict JSON (an ``Infinity``, a duplicate key, a BOM, bad bytes elsewhere).
+
+    Returns:
+        The value of ``type`` in the first JSON value of the text (``NaN``, duplicate keys and
+        huge numbers allowed), else the string a text that starts ``{"type": "..."`` names (a
+        truncated message), else None.
+    """
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else data
+    text = text.removeprefix("\ufeff")
+    try:
+        value, _ = _LENIENT.raw_decode(text.lstrip(" \t\r\n"))
+    except (ValueError, RecursionError):
+        match = _TYPE_FIRST.match(text)
+        return match[1] if match else None
+    return value.get("type") if isinstance(value, dict) else None

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._fastcheck import Check, NotCompilable, compile_check, parse_plain
 from .contract import Contract, MessageKind, load_contract
-from .jsontext import JsonTextError, parse
+from .jsontext import JsonTextError, declared_type, parse
 from .oracle import SchemaOracle, Violation, field_name, json_path
 
 __all__ = ["MessageValidator", "ValidationResult", "Violation"]
@@ -26,7 +27,8 @@ class ValidationResult:
 
     Attributes:
         valid: True when the message conforms.
-        message_type: the ``type`` the message was validated as, or None when unknown.
+        message_type: the ``type`` the message was validated as, or None when unknown (for a
+            text that is not strict JSON, the known ``type`` it still declares, if any).
         errors: every violation, each with its JSON path, rule and human message.
         source: where the message came from (a file path, ``path:line``), when known.
     """
@@ -148,6 +150,10 @@ def _non_json_values(message: Any) -> list[Violation]:
     return found
 
 
+def _not_sure(message: Any) -> bool:
+    return False
+
+
 class MessageValidator:
     """Validate BACKBEAT messages against a contract.
 
@@ -167,6 +173,9 @@ class MessageValidator:
         self._types: dict[Any, MessageKind] = {}
         for k in self.contract:  # the first kind of a type, as Contract.by_type finds it
             self._types.setdefault(k.message_type, k)
+        self._fast: dict[str, Check] = {}  # kind name -> its fast check, made on first use
+        self._told: dict[str, MessageKind] = {}  # --kind spelling -> kind, for the fast path
+        self._passed = {k.name: ValidationResult(True, k.message_type) for k in self.contract}
 
     def _kind_of(self, message: Any) -> MessageKind | ValidationResult:
         if not isinstance(message, dict):
@@ -217,17 +226,64 @@ class MessageValidator:
         return ValidationResult(not errors, found.message_type, tuple(errors))
 
     def validate_message_string(
-        self, text: str | bytes, *, kind: str | None = None
+        self, text: str | bytes, *, kind: str | None = None, fast: bool = False
     ) -> ValidationResult:
-        """Parse *text* strictly as JSON, then validate it (see :meth:`validate_message`)."""
+        """Parse *text* strictly as JSON, then validate it (see :meth:`validate_message`).
+
+        Args:
+            text: the JSON text, or its UTF-8 bytes.
+            kind: validate as this kind (short name or ``type``) instead of reading ``type``.
+            fast: ask :meth:`accepts` first: the same result, sooner when most texts are valid
+                (a stream), later when most are not (each invalid text is parsed twice).
+        """
+        if fast and (found := self.accepts(text, kind=kind)) is not None:
+            return self._passed[found.name]
         try:
             message = parse(text)
         except JsonTextError as exc:
-            message_type = self.contract.kind(kind).message_type if kind else None
+            message_type = self.contract.kind(kind).message_type if kind else self._declared(text)
             return _invalid(message_type, Violation("$", exc.rule, str(exc)))
         # parse() lets no NaN, infinity, huge number or lone surrogate through: no need to look
         told = self.contract.kind(kind) if kind is not None else None
         return self._judge(message, told)
+
+    def _declared(self, text: str | bytes) -> str | None:
+        """The known ``type`` a text that is not strict JSON declares, or None."""
+        found = declared_type(text)
+        return found if isinstance(found, str) and found in self._types else None
+
+    def accepts(self, text: str | bytes, *, kind: str | None = None) -> MessageKind | None:
+        """The kind *text* is a valid message of, when the fast path can tell; else None.
+
+        The fast path (:mod:`._fastcheck`) parses with the C scanner and runs one generated
+        function per kind; it never calls an invalid text valid, and says None (not sure) for
+        every invalid text and for kinds whose schema it does not cover: ask
+        :meth:`validate_message_string` then, which decides and explains.
+
+        Raises:
+            UsageError: *kind* is not a kind of the contract.
+        """
+        message = parse_plain(text)
+        if type(message) is not dict:
+            return None
+        if kind is None:
+            declared = message.get("type")
+            found = self._types.get(declared) if type(declared) is str else None
+        else:
+            found = self._told.get(kind) or self._told.setdefault(kind, self.contract.kind(kind))
+        if found is None:
+            return None
+        check = self._fast.get(found.name) or self._fast_check(found)
+        return found if check(message) else None
+
+    def _fast_check(self, kind: MessageKind) -> Check:
+        """The fast check of *kind*, compiled on first use (one that always says "not sure"
+        when its schema is outside what the fast path covers)."""
+        try:
+            check = compile_check(kind.schema, kind.rules)
+        except NotCompilable:
+            check = _not_sure
+        return self._fast.setdefault(kind.name, check)
 
     def validate_file(self, path: str | Path, *, kind: str | None = None) -> ValidationResult:
         """Read and validate one message file (raises :class:`OSError` if it cannot be read)."""

@@ -146,22 +146,40 @@ def test_kind_is_reported_for_unparseable_text(validator: MessageValidator) -> N
 # ---------------------------------------------------------------- strings, bytes and files
 
 
+BF_TYPE = "backbeat.beatframe.v1"
+
+
 @pytest.mark.parametrize(
-    ("data", "rule"),
+    ("data", "rule", "declared"),
     [
-        ('{"type": "backbeat.beatframe.v1", "tempo_bpm": NaN}', "json.nan"),
-        (b'\xef\xbb\xbf{"type": "backbeat.beatframe.v1"}', "json.bom"),
-        (b'{"type": "backbeat.beatframe.v1", "cluster_id": "\xff"}', "json.invalid_utf8"),
-        ('{"type": "a", "type": "b"}', "json.duplicate_key"),
-        ("", "json.empty"),
-        ('{"tempo_drift_ms": ' + "1" * 5000 + "}", "json.number_overflow"),
+        ('{"type": "backbeat.beatframe.v1", "tempo_bpm": NaN}', "json.nan", BF_TYPE),
+        (b'\xef\xbb\xbf{"type": "backbeat.beatframe.v1"}', "json.bom", BF_TYPE),
+        (b'{"type": "backbeat.beatframe.v1", "cluster_id": "\xff"}', "json.invalid_utf8", BF_TYPE),
+        ('{"type": "a", "type": "b"}', "json.duplicate_key", None),
+        (
+            '{"type": "backbeat.beatframe.v1", "type": "backbeat.beatframe.v1"}',
+            "json.duplicate_key",
+            BF_TYPE,
+        ),
+        (
+            '{"type": "backbeat.beatframe.v1", "type": "backbeat.barreport.v1"}',
+            "json.duplicate_key",
+            None,
+        ),
+        ('{"type": "backbeat.beatframe.v1", "hlc": "7ffd', "json.syntax", BF_TYPE),
+        ('{"type": "backbeat.beatframe.v1"} trailing', "json.trailing_data", BF_TYPE),
+        ('{"type": "backbeat.nope.v1", "a": NaN}', "json.nan", None),
+        ('{"a": {"type": "backbeat.beatframe.v1"}, "b": NaN}', "json.nan", None),
+        ("", "json.empty", None),
+        ('{"tempo_drift_ms": ' + "1" * 5000 + "}", "json.number_overflow", None),
     ],
 )
 def test_text_errors_are_one_violation_at_the_root(
-    validator: MessageValidator, data: str | bytes, rule: str
+    validator: MessageValidator, data: str | bytes, rule: str, declared: str | None
 ) -> None:
+    """A text that is not strict JSON still names the known type it declares (issue 10)."""
     result = validator.validate_message_string(data)
-    assert (result.valid, result.message_type) == (False, None)
+    assert (result.valid, result.message_type) == (False, declared)
     [error] = result.errors
     assert (error.path, error.rule) == ("$", rule)
 

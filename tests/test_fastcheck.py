@@ -1,0 +1,210 @@
+"""The validator's fast path agrees with the strict path: on every valid message and mutant the
+strategies make, on the strictness edge cases one by one, and on unknown fields of any value."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backbeat_fuzz import MessageValidator
+from backbeat_fuzz._fastcheck import _SURE_FORMATS, LIMIT, NotCompilable, compile_check
+from backbeat_fuzz.contract import load_contract
+from backbeat_fuzz.formats import is_date_time
+from backbeat_fuzz.model import canonical_text
+from backbeat_fuzz.strategies import invalid_messages, valid_messages
+
+KINDS = ("beatframe", "statusclaim", "barreport")
+VALIDATOR = MessageValidator()
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+
+
+def _readme(kind: str) -> dict[str, Any]:
+    return dict(load_contract().kind(kind).schema["examples"][0])
+
+
+BF, SC, BR = (_readme(kind) for kind in KINDS)
+
+
+def agree(text: str | bytes, kind: str | None = None) -> bool:
+    """Assert the fast verdict is the strict one, and that ``fast=True`` changes no result;
+    return the verdict."""
+    strict = VALIDATOR.validate_message_string(text, kind=kind)
+    accepted = VALIDATOR.accepts(text, kind=kind)
+    assert (accepted is not None) == strict.valid, (text, strict.errors)
+    if accepted is not None:
+        assert accepted.message_type == strict.message_type
+    assert VALIDATOR.validate_message_string(text, kind=kind, fast=True) == strict
+    return strict.valid
+
+
+def test_every_packaged_kind_has_a_fast_check() -> None:
+    for kind in load_contract():
+        compile_check(kind.schema, kind.rules)  # raises NotCompilable if it had none
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@SETTINGS
+@given(data=st.data())
+def test_fast_path_accepts_every_valid_message(kind: str, data: st.DataObject) -> None:
+    message = data.draw(valid_messages(kind))
+    for text in (
+        canonical_text(message),
+        json.dumps(message),  # ensure_ascii: astral characters as surrogate-pair escapes
+        json.dumps(message, ensure_ascii=False, indent=2).encode(),
+    ):
+        assert agree(text)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@SETTINGS
+@given(data=st.data())
+def test_fast_path_accepts_no_mutant(kind: str, data: st.DataObject) -> None:
+    mutant = data.draw(invalid_messages(kind))
+    assert not agree(mutant.data), mutant
+    if mutant.valid_utf8:
+        assert not agree(mutant.data.decode("utf-8")), mutant
+
+
+#: Values no strict JSON text holds once parsed by Python's json (NaN, infinities, integers
+#: beyond a double, lone surrogates), and values it does, nested.
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from([LIMIT - 1, LIMIT, -LIMIT, 2**1023, 10**400, -(2**2000)]),
+    st.floats(),
+    st.text(st.characters(codec="utf-8") | st.sampled_from(["\ud800", "\udfff", "\U0001f600"])),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@SETTINGS
+@given(value=_VALUES, field=st.sampled_from(["x_extra", "notes", "issues"]))
+def test_fast_path_agrees_whatever_a_field_holds(kind: str, value: Any, field: str) -> None:
+    message = {**_readme(kind), field: value}
+    text = json.dumps(message, ensure_ascii=False)  # NaN, Infinity and raw surrogates kept
+    agree(text)
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _with(base: dict[str, Any], extra: str) -> str:
+    """*base* as JSON text with *extra* (raw JSON text) spliced in before the closing brace."""
+    return json.dumps(base)[:-1] + ", " + extra + "}"
+
+
+#: (JSON text, whether it is valid): each strictness rule at its edge, and its neighbours.
+EDGES: list[tuple[str | bytes, bool]] = [
+    (json.dumps(BF), True),
+    ("  \t" + json.dumps(BF) + " \r\n ", True),
+    (json.dumps(BF) + " x", False),
+    (_with(BF, '"x": NaN'), False),
+    (_with(BF, '"x": -Infinity'), False),
+    (_with(BF, '"x": 1e400'), False),
+    (_with(BF, '"x": 1e308'), True),
+    (_with(BF, f'"x": {LIMIT - 1}'), True),
+    (_with(BF, f'"x": {LIMIT}'), False),
+    (_with(BF, f'"x": -{LIMIT}'), False),
+    (_with(BF, '"x": ' + "9" * 5000), False),
+    (_with(BF, '"x": "\\ud800"'), False),
+    (_with(BF, '"x": {"\\udc00": 1}'), False),
+    (_with(BF, '"x": "\\ud83d\\ude00"'), True),
+    (_with(BF, '"x": "\ud800"'), False),  # a raw lone surrogate in a str
+    (_with(BF, '"hlc": "7ffd:0001:abcd"'), False),  # the same key twice, same value
+    (_with(BF, '"x": {"a": 1, "a": 1}'), False),
+    (_with(BF, '"x": ' + _nested(63)), True),  # 64 deep with the message itself
+    (_with(BF, '"x": ' + _nested(64)), False),
+    (_with(BF, '"x": ' + _nested(5000)), False),
+    (b"\xef\xbb\xbf" + json.dumps(BF).encode(), False),
+    (_with(BF, '"x": "\xff"').encode("latin-1"), False),
+    (json.dumps({**BF, "beat_index": 1337.0}), True),
+    (json.dumps({**BF, "beat_index": 2**53 - 1}), True),
+    (json.dumps({**BF, "beat_index": 2**53}), False),
+    (json.dumps({**BF, "beat_index": True}), False),
+    (json.dumps({**BF, "tempo_bpm": 0.1}), True),
+    (json.dumps({**BF, "tempo_bpm": 0.09999}), False),
+    (json.dumps({**BF, "hlc": "7ffd:0001:abcd\n"}), False),
+    (json.dumps({**BF, "deadline_at": "2024-02-29T12:00:00Z"}), True),
+    (json.dumps({**BF, "deadline_at": "2025-02-29T12:00:00Z"}), False),
+    (json.dumps({**BF, "deadline_at": "2016-12-31T23:59:60Z"}), True),
+    (json.dumps({**BF, "deadline_at": "2016-12-31T23:59:60+01:00"}), False),
+    (json.dumps({k: v for k, v in BF.items() if k != "hlc"}), False),
+    (json.dumps({**SC, "progress": True}), False),
+    (json.dumps({**SC, "beats_left": 2**53 - 1}), True),
+    (json.dumps({**SC, "beats_left": 2**53}), False),
+    (json.dumps({**BR, "tempo_drift_ms": LIMIT - 1}), True),  # no bound: as big as a double
+    (json.dumps({**BR, "tempo_drift_ms": LIMIT}), False),
+    (json.dumps({**BR, "tempo_drift_ms": -LIMIT}), False),
+    (json.dumps({**BR, "from_beat": 5, "to_beat": 5.0}), True),
+    (json.dumps({**BR, "from_beat": 6, "to_beat": 5}), False),
+    (json.dumps({**BR, "tempo_drift_ms": -1e308}), True),
+    (json.dumps({**BR, "issues": [{"code": "a", "severity": "info", "message": ""}]}), True),
+    (json.dumps({**BR, "issues": [{"code": "a", "severity": "fatal", "message": ""}]}), False),
+    (json.dumps({**BF, "type": "backbeat.nope.v1"}), False),
+    ("[1]", False),
+    ("null", False),
+    ("", False),
+]
+
+
+@pytest.mark.parametrize(("text", "valid"), EDGES, ids=lambda x: repr(x)[:60])
+def test_fast_path_agrees_on_every_strictness_edge(text: str | bytes, valid: bool) -> None:
+    assert agree(text) is valid
+
+
+def test_a_told_kind_is_checked_as_that_kind() -> None:
+    assert VALIDATOR.accepts(json.dumps(BF), kind="beatframe") is not None
+    assert VALIDATOR.accepts(json.dumps(BF), kind="statusclaim") is None
+    assert agree(json.dumps(BF), kind="statusclaim") is False
+
+
+@given(st.from_regex(_SURE_FORMATS["date-time"].__self__, fullmatch=True))
+def test_the_sure_date_time_regex_admits_only_date_times(text: str) -> None:
+    assert is_date_time(text)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string", "patternProperties": {"a": {}}},
+        {"anyOf": [{"type": "string"}]},
+        {"multipleOf": 2},
+        {"$ref": "https://example.com/x.json"},
+        {"$defs": {"a": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"},
+        {"properties": {"a": {"$id": "inner", "type": "string"}}},
+        {"const": {"a": 1}},
+        {"enum": [[1]]},
+        {"someKeyword": 1},
+    ],
+    ids=repr,
+)
+def test_schemas_outside_the_fast_path_are_refused(schema: dict[str, Any]) -> None:
+    with pytest.raises(NotCompilable):
+        compile_check(schema)
+
+
+def test_the_source_holds_no_schema_value() -> None:
+    hostile = "'; import os; os.system('true') #"
+    schema = {
+        "type": "object",
+        "properties": {hostile: {"const": hostile, "pattern": "system"}},
+        "required": [hostile],
+    }
+    check = compile_check(schema)
+    assert hostile not in check.source  # type: ignore[attr-defined]
+    assert check({hostile: hostile}) and not check({hostile: "x"})
