@@ -53,7 +53,7 @@ def test_every_invalid_example_is_reported_with_its_rule() -> None:
     assert doc["summary"] == {"total": count, "valid": 0, "invalid": count}
     assert proc.stderr == ""
     for result in doc["results"]:
-        rule = Path(result["source"]).name.split("--")[1]
+        rule = Path(result["source"]["file"]).name.split("--")[1]
         assert rule in {e["rule"] for e in result["errors"]}, result
 
 

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-GUIDES = ("integration-guide.md", "schema-evolution.md", "tempo-guide.md", "corpus.md")
+GUIDES = (
+    "integration-guide.md",
+    "schema-evolution.md",
+    "tempo-guide.md",
+    "corpus.md",
+    "validate.md",
+)
 _BLOCK = re.compile(r"^```bash runnable\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 

@@ -1,28 +1,36 @@
 """``backbeat-validate``: validate BACKBEAT messages from files, folders, text or stdin.
 
+Results stream: a ``.jsonl``/``.ndjson`` file, or NDJSON on stdin, is read one line at a time and
+each result is printed as it is decided (flushed per line when stdout is a pipe), so memory stays
+flat whatever the number of lines and a live feed is validated as it comes. Each line is tried
+on the validator's fast path first and explained by the strict path when it fails
+(:meth:`~backbeat_fuzz.validator.MessageValidator.validate_message_string` with ``fast=True``).
+
 Exit codes: 0 all valid (or invalid found without ``--exit-code``), 1 invalid found with
-``--exit-code``, 2 usage or I/O error (missing file, unreadable or empty folder, bad schemas).
+``--exit-code``, 2 usage or I/O error (missing file, unreadable or empty folder, bad schemas, a
+broken symlink in a folder), 130 interrupted (the summary so far is printed), 141 the reader of
+stdout went away (as a process killed by SIGPIPE).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
 from ..errors import BackbeatFuzzError
-from ..validator import MessageValidator, ValidationResult
+from ..validator import MessageValidator
+from ._output import Checked, Printer, Source, make_printer
+from ._stdin import read_stdin
+from ._walk import LINE_SUFFIXES, SIDECAR_SUFFIX, dir_files, is_message_file
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-_LINE_SUFFIXES = (".jsonl", ".ndjson")
-_SUFFIXES = (".json", *_LINE_SUFFIXES)
-#: Metadata sidecars (the fuzzer's corpus keeps ``<name>.meta.json`` beside each message file):
-#: skipped when walking a folder, validated only when named with --file.
-SIDECAR_SUFFIX = ".meta.json"
+__all__ = ["SIDECAR_SUFFIX", "is_message_file", "main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
 
 def _fail(message: str) -> click.ClickException:
@@ -31,59 +39,11 @@ def _fail(message: str) -> click.ClickException:
     return exc
 
 
-def is_message_file(name: str) -> bool:
-    """True for a file name ``--dir`` validates: ``*.json``, ``*.jsonl``, ``*.ndjson``, but not
-    a ``*.meta.json`` sidecar."""
-    return os.path.splitext(name)[1] in _SUFFIXES and not name.endswith(SIDECAR_SUFFIX)
-
-
-def _walk(folder: str) -> Iterator[str]:
-    """Every message file below *folder*; symlinked folders are not followed (no loops)."""
+def _open(path: Path | str) -> BinaryIO:
     try:
-        with os.scandir(folder) as entries:
-            found = list(entries)
-    except OSError as exc:
-        raise _fail(
-            f"cannot read folder {folder!r}: {exc.strerror}; check its permissions"
-        ) from None
-    for entry in found:
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(entry.path)
-        elif is_message_file(entry.name) and entry.is_file():
-            yield entry.path
-
-
-def _path_order(path: str) -> list[str]:
-    """The order of ``Path(path)`` among paths below one folder (part by part, case-folded
-    where the system folds case), without making the Path."""
-    return os.path.normcase(path).split(os.sep)
-
-
-def _dir_files(folder: Path) -> list[str]:
-    """Every message file below *folder*, in ``Path`` order, spelled as ``str(Path(p))`` is."""
-    if not folder.is_dir():
-        raise _fail(f"--dir {str(folder)!r} is not a folder; give a folder of message files")
-    files = sorted(_walk(str(folder)), key=_path_order)
-    if str(folder) == os.curdir:  # scandir('.') gives './x', which Path spells 'x'
-        files = [p[len(os.curdir + os.sep) :] for p in files]
-    if not files:
-        raise _fail(
-            f"--dir {str(folder)!r} holds no .json, .jsonl or .ndjson file "
-            f"(*{SIDECAR_SUFFIX} sidecars are skipped); check the path"
-        )
-    return files
-
-
-def _read(path: Path | str) -> bytes:
-    try:
-        with open(path, "rb", buffering=0) as file:  # unbuffered: one read, no buffer object
-            return file.readall()
+        return open(path, "rb")
     except OSError as exc:
         raise _fail(f"cannot read {str(path)!r}: {exc.strerror}; check the path") from None
-
-
-def _sourced(result: ValidationResult, source: str) -> ValidationResult:
-    return ValidationResult(result.valid, result.message_type, result.errors, source)
 
 
 def _suffix(path: Path | str) -> str:
@@ -91,17 +51,23 @@ def _suffix(path: Path | str) -> str:
     return path.suffix if isinstance(path, Path) else os.path.splitext(path)[1]
 
 
-def _validate_path(
+def _path_results(
     validator: MessageValidator, path: Path | str, kind: str | None
-) -> Iterator[ValidationResult]:
-    data = _read(path)
-    if _suffix(path) not in _LINE_SUFFIXES:
-        yield _sourced(validator.validate_message_string(data, kind=kind), str(path))
-        return
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if line.strip():
-            result = validator.validate_message_string(line.rstrip(b"\r"), kind=kind)
-            yield _sourced(result, f"{path}:{number}")
+) -> Iterator[Checked]:
+    """The result of the message in *path*, or of each line of a line file, as each is read."""
+    name, validate = str(path), validator.validate_message_string
+    with _open(path) as file:
+        try:
+            if _suffix(path) not in LINE_SUFFIXES:
+                result = validator.validate_message_string(file.read(), kind=kind)
+                yield Checked(name, None, result)
+                return
+            for number, line in enumerate(file, start=1):
+                if not line.isspace():  # a line holds no "\n" but at its end: strip "\r\n"
+                    result = validate(line.rstrip(b"\r\n"), kind=kind, fast=True)
+                    yield Checked(name, number, result)
+        except OSError as exc:
+            raise _fail(f"cannot read {name!r}: {exc.strerror}; check the path") from None
 
 
 def _argument_bytes(text: str) -> bytes:
@@ -112,42 +78,40 @@ def _argument_bytes(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
-def _validate_message(
-    validator: MessageValidator, message: str, kind: str | None
-) -> ValidationResult:
-    if message == "-":
-        return _sourced(
-            validator.validate_message_string(sys.stdin.buffer.read(), kind=kind), "<stdin>"
-        )
-    result = validator.validate_message_string(_argument_bytes(message), kind=kind)
-    return _sourced(result, "<message>")
+def _message_results(
+    validator: MessageValidator, messages: Iterator[tuple[Source, bytes]], kind: str | None
+) -> Iterator[Checked]:
+    for source, data in messages:
+        fast = source.line is not None
+        result = validator.validate_message_string(data, kind=kind, fast=fast)
+        yield Checked(source.file, source.line, result)
 
 
-def _validate_all(
-    validator: MessageValidator,
-    message: str | None,
-    paths: list[Path],
-    walked: list[str],
-    kind: str | None,
-) -> list[ValidationResult]:
-    """Validate the --message, then each --file, then the files found below each --dir (which
-    the walk has already seen to be files)."""
-    results = [] if message is None else [_validate_message(validator, message, kind)]
-    for path in paths:
+def _check_files(files: tuple[Path, ...]) -> None:
+    for path in files:
         if not path.is_file():
             raise _fail(f"--file {str(path)!r} does not exist or is not a file; check the path")
-        results.extend(_validate_path(validator, path, kind))
-    for path in walked:
-        results.extend(_validate_path(validator, path, kind))
-    return results
 
 
-def _render(result: ValidationResult) -> str:
-    if result.valid:
-        return f"OK       {result.source}  {result.message_type}"
-    lines = [f"INVALID  {result.source}  {result.message_type or 'unknown type'}"]
-    lines += [f"  - {e.path}: {e.message} [{e.rule}]" for e in result.errors]
-    return "\n".join(lines)
+def _results(
+    validator: MessageValidator,
+    message: Iterator[tuple[Source, bytes]],
+    files: list[Path | str],
+    kind: str | None,
+) -> Iterator[Checked]:
+    """Every result in order: the --message, then each --file, then the files below --dir."""
+    yield from _message_results(validator, message, kind)
+    for path in files:
+        yield from _path_results(validator, path, kind)
+
+
+def _stdin_or_argument(message: str | None) -> tuple[bool, Iterator[tuple[Source, bytes]]]:
+    """Whether the --message input is NDJSON, and its messages (none without --message)."""
+    if message is None:
+        return False, iter(())
+    if message == "-":
+        return read_stdin(sys.stdin.buffer)
+    return False, iter([(Source("<message>"), _argument_bytes(message))])
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -164,7 +128,11 @@ def _render(result: ValidationResult) -> str:
     type=click.Path(path_type=Path),
     help="A message file (.json, or .jsonl/.ndjson with one message a line). Repeatable.",
 )
-@click.option("--message", "message", help="A message as JSON text, or '-' to read one from stdin.")
+@click.option(
+    "--message",
+    "message",
+    help="A message as JSON text, or '-' to read stdin (one message, or NDJSON: one a line).",
+)
 @click.option(
     "--dir",
     "dirs",
@@ -176,7 +144,12 @@ def _render(result: ValidationResult) -> str:
     "--kind",
     help="Validate as this kind (beatframe, statusclaim, barreport) instead of reading 'type'.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document with every result.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print results as JSON: one document, or NDJSON (one result a line) for line input.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only invalid messages.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when any message is invalid.")
 def main(
@@ -199,28 +172,37 @@ def main(
         validator = MessageValidator(schemas_dir)
         if kind is not None:
             validator.contract.kind(kind)
-        walked = [p for d in dirs for p in _dir_files(d)]
-        results = _validate_all(validator, message, list(files), walked, kind)
+        _check_files(files)
+        paths: list[Path | str] = [*files, *(p for d in dirs for p in dir_files(d, _warn))]
+        lines_in, messages = _stdin_or_argument(message)
+        lines_in = lines_in or any(_suffix(p) in LINE_SUFFIXES for p in paths)
+        printer = make_printer(sys.stdout, as_json=as_json, quiet=quiet, ndjson=lines_in)
+        _run(printer, _results(validator, messages, paths, kind))
     except BackbeatFuzzError as exc:
         raise _fail(str(exc)) from None
-    _report(results, as_json=as_json, quiet=quiet)
-    if exit_code and not all(r.valid for r in results):
+    if exit_code and printer.tally.invalid:
         sys.exit(EXIT_INVALID)
 
 
-def _report(results: list[ValidationResult], *, as_json: bool, quiet: bool) -> None:
-    invalid = sum(not r.valid for r in results)
-    summary = {"total": len(results), "valid": len(results) - invalid, "invalid": invalid}
-    if as_json:
-        shown = [r for r in results if not (quiet and r.valid)]
-        doc = {"results": [r.to_dict() for r in shown], "summary": summary}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        return
-    lines = [_render(r) for r in results if not (quiet and r.valid)]
-    if not quiet or invalid:
-        lines.append(f"{summary['total']} checked: {summary['valid']} valid, {invalid} invalid")
-    if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
+def _run(printer: Printer, results: Iterator[Checked]) -> None:
+    """Print every result as it comes, then the summary (also when interrupted: exit 130).
+    A reader that goes away (``| head``) ends the run as SIGPIPE would, exit 141, silently."""
+    try:
+        try:
+            for checked in results:
+                printer.result(checked)
+        except KeyboardInterrupt:
+            printer.finish()
+            click.echo("interrupted: the summary above counts the messages read so far", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        printer.finish()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,182 @@
+"""What ``backbeat-validate`` prints: text lines, one JSON document, or NDJSON, as results come.
+
+Every printer writes each result the moment it gets it (flushed when stdout is a pipe or a
+socket, so a reader downstream sees it at once) and keeps only counts, never the results, so a
+stream of any length prints in flat memory. The JSON shapes are documented in
+``docs/validate-output.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol, TextIO
+
+from ..validator import ValidationResult
+
+__all__ = ["Checked", "Printer", "Source", "Tally", "make_printer"]
+
+
+class Source(NamedTuple):
+    """Where a message came from: a file as given (``<stdin>``, ``<message>``) and, for a
+    message that is one line of a line file or of NDJSON stdin, its line number."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line}
+
+
+class Checked(NamedTuple):
+    """One message's result, and where the message came from (its :class:`Source`'s two
+    fields, kept flat: a stream makes one of these a line)."""
+
+    file: str
+    line: int | None
+    result: ValidationResult
+
+    @property
+    def source(self) -> Source:
+        return Source(self.file, self.line)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of one result (``docs/validate-output.md``)."""
+        result = self.result
+        return {
+            "source": self.source.to_dict(),
+            "valid": result.valid,
+            "message_type": result.message_type,
+            "errors": [
+                {"path": e.path, "rule": e.rule, "message": e.message} for e in result.errors
+            ],
+        }
+
+
+@dataclass
+class Tally:
+    """How many messages were checked, and how many were invalid."""
+
+    total: int = 0
+    invalid: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"total": self.total, "valid": self.total - self.invalid, "invalid": self.invalid}
+
+    def line(self) -> str:
+        valid = self.total - self.invalid
+        return f"{self.total} checked: {valid} valid, {self.invalid} invalid"
+
+
+class Printer(Protocol):
+    """Prints results one by one, then the summary."""
+
+    tally: Tally
+
+    def result(self, checked: Checked) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+def _live(stream: TextIO) -> bool:
+    """Whether *stream* is a pipe or a socket (whose reader waits for each line)."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):  # no file descriptor (a test's buffer) or closed
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+class _Base:
+    def __init__(self, stream: TextIO, *, quiet: bool) -> None:
+        self.tally = Tally()
+        self._stream = stream
+        self._quiet = quiet
+        self._flush = _live(stream)
+
+    def _count(self, checked: Checked) -> bool:
+        """Count *checked*; whether it is shown."""
+        tally = self.tally
+        tally.total += 1
+        if checked.result.valid:
+            return not self._quiet
+        tally.invalid += 1
+        return True
+
+    def _write(self, text: str) -> None:
+        self._stream.write(text)
+        if self._flush:
+            self._stream.flush()
+
+
+class TextPrinter(_Base):
+    """``OK       source  type`` or ``INVALID  source  type`` and one line per error."""
+
+    def result(self, checked: Checked) -> None:
+        if not self._count(checked):
+            return
+        result = checked.result
+        if result.valid:
+            self._write(f"OK       {checked.source}  {result.message_type}\n")
+            return
+        lines = [f"INVALID  {checked.source}  {result.message_type or 'unknown type'}"]
+        lines += [f"  - {e.path}: {e.message} [{e.rule}]" for e in result.errors]
+        self._write("\n".join(lines) + "\n")
+
+    def finish(self) -> None:
+        if not self._quiet or self.tally.invalid:
+            self._write(self.tally.line() + "\n")
+        self._stream.flush()
+
+
+def _dumps(value: Any, indent: int | None = None) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=indent)
+
+
+class NdjsonPrinter(_Base):
+    """One JSON object a line per result, then ``{"summary": {...}}``."""
+
+    def result(self, checked: Checked) -> None:
+        if self._count(checked):
+            self._write(_dumps(checked.to_dict()) + "\n")
+
+    def finish(self) -> None:
+        self._write(_dumps({"summary": self.tally.to_dict()}) + "\n")
+        self._stream.flush()
+
+
+def _indented(value: Any, prefix: str) -> str:
+    return _dumps(value, 2).replace("\n", "\n" + prefix)
+
+
+class DocumentPrinter(_Base):
+    """``{"results": [...], "summary": {...}}``, as ``json.dumps(doc, indent=2)`` spells it,
+    written result by result."""
+
+    def __init__(self, stream: TextIO, *, quiet: bool) -> None:
+        super().__init__(stream, quiet=quiet)
+        self._shown = 0
+
+    def result(self, checked: Checked) -> None:
+        if self._count(checked):
+            head = '{\n  "results": [\n    ' if not self._shown else ",\n    "
+            self._write(head + _indented(checked.to_dict(), "    "))
+            self._shown += 1
+
+    def finish(self) -> None:
+        head = "\n  ],\n" if self._shown else '{\n  "results": [],\n'
+        self._write(f'{head}  "summary": {_indented(self.tally.to_dict(), "  ")}\n}}\n')
+        self._stream.flush()
+
+
+def make_printer(stream: TextIO, *, as_json: bool, quiet: bool, ndjson: bool) -> Printer:
+    """The printer for the options: text, or with ``--json`` NDJSON for line input (a line
+    file, NDJSON stdin) and one document otherwise."""
+    if not as_json:
+        return TextPrinter(stream, quiet=quiet)
+    return (NdjsonPrinter if ndjson else DocumentPrinter)(stream, quiet=quiet)
