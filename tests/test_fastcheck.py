@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from _suite import DRAFT, SKIPS, SuiteTest
+from _suite import tests as suite_tests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +16,9 @@ from backbeat_fuzz import MessageValidator
 from backbeat_fuzz._fastcheck import _SURE_FORMATS, LIMIT, NotCompilable, compile_check
 from backbeat_fuzz.contract import load_contract
 from backbeat_fuzz.formats import is_date_time
+from backbeat_fuzz.jsontext import JsonTextError, parse
 from backbeat_fuzz.model import canonical_text
+from backbeat_fuzz.oracle import SchemaOracle
 from backbeat_fuzz.strategies import invalid_messages, valid_messages
 
 KINDS = ("beatframe", "statusclaim", "barreport")
@@ -208,3 +212,46 @@ def test_the_source_holds_no_schema_value() -> None:
     check = compile_check(schema)
     assert hostile not in check.source  # type: ignore[attr-defined]
     assert check({hostile: hostile}) and not check({hostile: "x"})
+
+
+# ---------------------------------------------------------------- the official test suite
+
+
+def _fast_suite() -> list[tuple[SuiteTest, Any]]:
+    """Every suite test whose schema has a fast check, with its data parsed strictly (a test
+    whose data no strict JSON text holds, as in bignum.json, is left out)."""
+    if not DRAFT.is_dir():
+        return []
+    found, compiles = [], {}
+    for test in suite_tests():
+        key = json.dumps(test.schema, sort_keys=True)
+        if key not in compiles:
+            try:
+                compile_check(test.schema)
+                compiles[key] = True
+            except NotCompilable:
+                compiles[key] = False
+        try:
+            value = parse(json.dumps(test.data, ensure_ascii=False))
+        except (JsonTextError, ValueError):
+            continue
+        if compiles[key] and (test.file, test.case) not in SKIPS:
+            found.append((test, value))
+    return found
+
+
+FAST_SUITE = _fast_suite()
+
+
+def test_the_suite_reaches_the_fast_path() -> None:
+    if not DRAFT.is_dir():
+        pytest.skip("the suite is missing (test_suite_conformance.py says so)")
+    assert len(FAST_SUITE) >= 300, len(FAST_SUITE)
+
+
+@pytest.mark.parametrize(("test", "value"), FAST_SUITE, ids=[t.id for t, _ in FAST_SUITE])
+def test_suite_case_fast(test: SuiteTest, value: Any) -> None:
+    """The fast check says what the suite and the oracle say, on every schema it takes."""
+    assert (
+        compile_check(test.schema)(value) is test.valid is SchemaOracle(test.schema).is_valid(value)
+    )
