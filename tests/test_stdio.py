@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CONSUMERS = Path(__file__).resolve().parent / "stdio_consumers"
 ADAPTERS = ROOT / "examples" / "adapters"
 SCRIPTED = f"stdio:{sys.executable} {CONSUMERS / 'scripted.py'}"
+#: The scripted consumer's commands (a message starting with one of them and ':' obeys it).
+VERBS = {b"say", b"say-raw", b"exit", b"signal", b"hang", b"flood", b"late", b"close-stderr"}
+VERBS |= {b"ids", b"quit"}
 STATES = {"idle", "planning", "executing", "reviewing", "completed", "failed", "blocked", "helping"}
 
 
@@ -102,7 +105,7 @@ def test_framing_is_byte_exact(scripted: Target, data: bytes) -> None:
 @settings(max_examples=60, deadline=None)
 @given(data=st.binary(max_size=300))
 def test_any_bytes_arrive_intact(scripted: Target, data: bytes) -> None:
-    if data.startswith((b"say", b"exit", b"signal", b"hang", b"flood", b"late", b"quit")):
+    if data.partition(b":")[0] in VERBS:
         data = b"." + data  # not a command of the scripted consumer
     assert scripted.call(data).detail == _digest(data)
 
@@ -227,6 +230,23 @@ def test_a_stderr_flood_never_blocks_and_is_kept_bounded(
     assert len(lines) <= stdio_module.STDERR_LINES
     assert all(len(line) <= stdio_module.MAX_STDERR_LINE + 3 for line in lines)
     assert lines[-1] == last or lines[-1].startswith("xxx")
+
+
+def test_the_program_leads_its_own_process_group_in_our_session(scripted: Target) -> None:
+    """Its group is killed whole; a session of its own would cost a scheduling autogroup."""
+    ids = dict(word.split("=") for word in scripted.call(b"ids").detail.split()[1:])
+    assert ids["pgid"] == ids["pid"] != str(os.getpgid(0))
+    assert ids["sid"] == str(os.getsid(0))
+
+
+def test_a_closed_stderr_is_not_polled_again(tmp_path: Path) -> None:
+    with load_target(SCRIPTED, timeout=0.5) as target:
+        assert target.call(b"close-stderr").verdict is Verdict.ACCEPTED
+        cpu = time.process_time()
+        response = target.call(b"hang:" + str(tmp_path / "pid").encode())
+        assert response.verdict is Verdict.HANG
+        # It waited (about 1 ms of CPU); spinning on the closed pipe took 250 ms of the 500.
+        assert time.process_time() - cpu < 0.05
 
 
 def test_close_ends_the_program(scripted: Target) -> None:

@@ -2,7 +2,7 @@
 
 It speaks the framing itself (not through an adapter). A message ``verb`` or ``verb:argument``:
 
-- ``digest``-anything-else: answers ``reject len=<n> sha256=<hex>`` of the exact bytes received;
+- anything else: answers ``reject len=<n> sha256=<hex>`` of the exact bytes received;
 - ``say:LINE``: writes LINE (with ``\\n`` unless it is ``say-raw:``) as its answer;
 - ``exit:CODE:TEXT``: writes TEXT to stderr and exits with CODE;
 - ``signal:NAME``: kills itself with signal NAME;
@@ -10,6 +10,8 @@ It speaks the framing itself (not through an adapter). A message ``verb`` or ``v
 - ``flood:LINES``: writes LINES lines (or ``flood:raw`` 4 MB without a newline) to stderr,
   then accepts;
 - ``late``: accepts, then writes a line on stdout 50 ms later;
+- ``close-stderr``: closes its stderr, then accepts;
+- ``ids``: answers ``reject pid=N pgid=N sid=N``, its process, group and session ids;
 - ``quit``: accepts, then exits 0.
 """
 
@@ -29,37 +31,66 @@ def answer(line: bytes) -> None:
     stdout.flush()
 
 
+def _exit(argument: bytes) -> None:
+    code, _, text = argument.partition(b":")
+    sys.stderr.buffer.write(text)
+    sys.stderr.flush()
+    os._exit(int(code))
+
+
+def _hang(argument: bytes) -> None:
+    child = subprocess.Popen(["sleep", "30"])
+    with open(argument, "w") as pidfile:
+        pidfile.write(str(child.pid))
+    time.sleep(30)
+
+
+def _flood(argument: bytes) -> None:
+    if argument == b"raw":
+        sys.stderr.buffer.write(b"x" * (4 << 20))
+    else:
+        sys.stderr.buffer.write(b"".join(b"line %d\n" % i for i in range(int(argument))))
+    sys.stderr.flush()
+    answer(b"accept\n")
+
+
+def _late(argument: bytes) -> None:
+    answer(b"accept\n")
+    threading.Timer(0.05, answer, [b"late line\n"]).start()
+
+
+def _close_stderr(argument: bytes) -> None:
+    os.close(2)
+    answer(b"accept\n")
+
+
+def _ids(argument: bytes) -> None:
+    answer(b"reject pid=%d pgid=%d sid=%d\n" % (os.getpid(), os.getpgid(0), os.getsid(0)))
+
+
+def _quit(argument: bytes) -> None:
+    answer(b"accept\n")
+    os._exit(0)
+
+
+VERBS = {
+    b"say": lambda argument: answer(argument + b"\n"),
+    b"say-raw": answer,
+    b"exit": _exit,
+    b"signal": lambda argument: os.kill(os.getpid(), getattr(signal, argument.decode())),
+    b"hang": _hang,
+    b"flood": _flood,
+    b"late": _late,
+    b"close-stderr": _close_stderr,
+    b"ids": _ids,
+    b"quit": _quit,
+}
+
+
 def act(data: bytes) -> None:
     verb, _, argument = data.partition(b":")
-    if verb == b"say":
-        answer(argument + b"\n")
-    elif verb == b"say-raw":
-        answer(argument)
-    elif verb == b"exit":
-        code, _, text = argument.partition(b":")
-        sys.stderr.buffer.write(text)
-        sys.stderr.flush()
-        os._exit(int(code))
-    elif verb == b"signal":
-        os.kill(os.getpid(), getattr(signal, argument.decode()))
-    elif verb == b"hang":
-        child = subprocess.Popen(["sleep", "30"])
-        with open(argument, "w") as pidfile:
-            pidfile.write(str(child.pid))
-        time.sleep(30)
-    elif verb == b"flood":
-        if argument == b"raw":
-            sys.stderr.buffer.write(b"x" * (4 << 20))
-        else:
-            sys.stderr.buffer.write(b"".join(b"line %d\n" % i for i in range(int(argument))))
-        sys.stderr.flush()
-        answer(b"accept\n")
-    elif verb == b"late":
-        answer(b"accept\n")
-        threading.Timer(0.05, answer, [b"late line\n"]).start()
-    elif verb == b"quit":
-        answer(b"accept\n")
-        os._exit(0)
+    if verb in VERBS:
+        VERBS[verb](argument)
     else:
         digest = hashlib.sha256(data).hexdigest()
         answer(b"reject len=%d sha256=%s\n" % (len(data), digest.encode()))
