@@ -35,15 +35,16 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 class Frames {
   constructor(fd) {
     this.fd = fd;
+    this.chunk = Buffer.allocUnsafe(CHUNK);
     this.buffer = Buffer.alloc(0);
   }
 
   fill() {
-    const chunk = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       try {
-        const got = fs.readSync(this.fd, chunk, 0, CHUNK, null);
-        this.buffer = Buffer.concat([this.buffer, chunk.subarray(0, got)]);
+        const got = fs.readSync(this.fd, this.chunk, 0, CHUNK, null);
+        const read = this.chunk.subarray(0, got);
+        this.buffer = this.buffer.length ? Buffer.concat([this.buffer, read]) : Buffer.from(read);
         return got > 0;
       } catch (err) {
         if (err.code !== 'EAGAIN') throw err;
@@ -73,7 +74,7 @@ class Frames {
     const header = this.buffer.subarray(0, end).toString('latin1');
     if (!/^[0-9]+$/.test(header)) fail(`expected a length line, got ${JSON.stringify(header)}`);
     this.buffer = this.buffer.subarray(end + 1);
-    const message = Buffer.from(this.take(Number(header)));
+    const message = this.take(Number(header)); // its own memory: chunks are copied out
     if (this.take(1)[0] !== 10) fail('a message was not followed by a newline');
     return message;
   }
@@ -107,7 +108,15 @@ function reasonOf(err) {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-async function verdict(handler, data, options) {
+function rejection(err, options) {
+  if (!options.rejectOn(err)) crash(err);
+  return oneLine(`reject ${reasonOf(err)}`);
+}
+
+const answer = (result) => (result === false ? 'reject' : 'accept');
+
+// The answer line to one message: a string, or a promise of one for an async handler.
+function verdict(handler, data, options) {
   let message = data;
   if (options.text) {
     try {
@@ -116,27 +125,43 @@ async function verdict(handler, data, options) {
       return 'reject not UTF-8';
     }
   }
+  let result;
   try {
-    return (await handler(message)) === false ? 'reject' : 'accept';
+    result = handler(message);
   } catch (err) {
-    if (!options.rejectOn(err)) crash(err);
-    return oneLine(`reject ${reasonOf(err)}`);
+    return rejection(err, options);
   }
+  if (result && typeof result.then === 'function') {
+    return result.then(answer, (err) => rejection(err, options));
+  }
+  return answer(result);
 }
 
 // Answer every message on stdin with handler's verdict, until stdin is closed.
 // options.text: give the handler a string (a message that is not UTF-8 is rejected unseen);
 // options.rejectOn(err): which throws mean "rejected" (default: Reject and SyntaxError).
-async function serve(handler, options = {}) {
+// A synchronous handler is served without a turn of the event loop per message.
+function serve(handler, options = {}) {
   const settings = {
     text: options.text === true,
     rejectOn: options.rejectOn || ((err) => err instanceof Reject || err instanceof SyntaxError),
   };
   globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
   const frames = new Frames(0);
-  for (let data = frames.next(); data !== null; data = frames.next()) {
-    fs.writeSync(1, `${await verdict(handler, data, settings)}\n`);
-  }
+  const loop = () => {
+    for (let data = frames.next(); data !== null; data = frames.next()) {
+      const line = verdict(handler, data, settings);
+      if (typeof line !== 'string') {
+        line.then((later) => {
+          fs.writeSync(1, `${later}\n`);
+          loop();
+        });
+        return;
+      }
+      fs.writeSync(1, `${line}\n`);
+    }
+  };
+  loop();
 }
 
 module.exports = { serve, Reject, CRASH_STATUS };
