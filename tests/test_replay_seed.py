@@ -101,7 +101,9 @@ def test_replay_exits_1_while_an_entry_still_fails(
 def test_replay_lines_say_what_the_target_did_this_time() -> None:
     lines = _replay("consumers.planted:three_bugs").stdout.splitlines()
     crash, accepted, rejected = sorted(line.split("  ")[2] for line in lines[:-1])
-    assert re.fullmatch(r"crash: KeyError: 'window_id' \(at planted.py:\d+ in three_bugs\)", crash)
+    assert re.fullmatch(
+        r"crash: KeyError: 'window_id' \(at consumers/planted.py:\d+ in three_bugs\)", crash
+    )
     assert accepted == "false_accept: returned True"
     assert rejected == "false_reject: ValueError: downbeat frames are not supported"
 

@@ -3,23 +3,32 @@
 :class:`.python.PythonTarget` starts it; it is not meant to be run by hand. It imports nothing
 from backbeat_fuzz (only the standard library), so it starts fast and leaves the consumer's
 interpreter as the consumer expects it; the parent loads this file directly, and
-``python -m backbeat_fuzz.targets._worker SPEC MODE [REJECT_ON...]`` works too.
+``python -m backbeat_fuzz.targets._worker CONFIG`` works too (CONFIG: the JSON object of
+:func:`main`).
 
 Protocol, over the stdin and stdout pipes (the worker moves them to private descriptors first
 and points fd 0 at /dev/null and fd 1 at stderr, so the consumer's prints and reads cannot
 touch it):
 
-- the worker first sends one reply: ``READY`` or ``FAILED`` with a JSON record of what could
-  not be resolved (the parent words the error);
+- the worker first sends one reply: ``READY`` with a JSON record of itself (its main thread's
+  id, and the :class:`OwnCode` folders that say which frames are the consumer's), or
+  ``FAILED`` with a JSON record of what could not be resolved (the parent words the error);
 - then each request is ``!I`` length + payload (the message bytes, or a pickle of the parsed
-  object in ``object`` mode), and each reply is ``!BI`` code + length + UTF-8 detail, with
-  code ``ACCEPTED``, ``REJECTED``, ``CRASH`` or ``FAILED`` (a message a ``str`` consumer cannot
-  take: not UTF-8);
+  object in ``object`` mode), and each reply is ``!BI`` code + length + UTF-8 body:
+  ``ACCEPTED`` with the detail (``returned True``); ``REJECTED`` or ``CRASH`` with a JSON
+  record (:func:`failure`); ``FAILED`` with the detail of a message a ``str`` consumer cannot
+  take (not UTF-8);
 - end of input: the worker exits.
+
+With a ``dump_fd``, :mod:`faulthandler` writes every thread's stack to that descriptor when
+the worker gets :data:`DUMP_SIGNAL` (the parent's "you are hanging": a stack even from inside
+C code) or dies of a fatal signal (SIGSEGV and the like). With a ``memory_limit`` the worker's
+data size is capped (``RLIMIT_DATA``), so a consumer growing past it gets a ``MemoryError``.
 """
 
 from __future__ import annotations
 
+import _thread
 import importlib
 import json
 import os
@@ -28,14 +37,23 @@ import pkgutil
 import signal
 import struct
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 ACCEPTED, REJECTED, CRASH, FAILED, READY = range(5)
 REQUEST = struct.Struct("!I")
 REPLY = struct.Struct("!BI")
 MAX_DETAIL = 2000
+#: How much of a crash's formatted traceback the reply carries (its innermost end).
+MAX_TRACE = 4000
+#: The signal the parent sends a hanging worker: dump every thread's stack, then be killed.
+DUMP_SIGNAL = signal.SIGUSR2
+#: The body of a rejection by ``return False``.
+RETURNED_FALSE = json.dumps({"returned": "False"})
+_MIB = 1 << 20
+#: The backbeat_fuzz package this file belongs to: never the consumer's own code.
+_HOME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class Unresolved(Exception):
@@ -44,6 +62,111 @@ class Unresolved(Exception):
     def __init__(self, **record: Any) -> None:
         super().__init__(record)
         self.record = record
+
+
+class Frame(NamedTuple):
+    """One frame of a stack, its file shown by :meth:`OwnCode.shown`."""
+
+    file: str
+    line: int
+    function: str
+
+
+def _folders(paths: Iterable[str]) -> tuple[str, ...]:
+    """Absolute folder prefixes (ending with a separator), longest first."""
+    shown = {os.path.join(os.path.abspath(p or os.curdir), "") for p in paths}
+    return tuple(sorted(shown, key=len, reverse=True))
+
+
+def _package_path(top: str) -> list[str]:
+    """The folders of the imported top-level package *top*; [] for a plain module."""
+    return list(getattr(sys.modules.get(top), "__path__", []))
+
+
+class OwnCode:
+    """Which source files are the consumer's own, and the short path a frame is shown by.
+
+    A file is the consumer's own when it is (or is under) one of ``own`` (the target's
+    top-level package, wherever it is installed), or else when it is a real file under none of
+    ``foreign`` (the standard library, site-packages, backbeat_fuzz) and under no
+    ``site-packages`` or ``dist-packages`` folder. A path is shown relative to the first of
+    ``roots`` that holds it (the folder the target's package is imported from, the current
+    folder, then the import path, longest first), else by its file name, so one bug has one
+    signature on every machine and from every working folder.
+    """
+
+    def __init__(self, own: Iterable[str], foreign: Iterable[str], roots: Iterable[str]) -> None:
+        self.own = tuple(own)
+        self.foreign = _folders(foreign)
+        self.roots = tuple(roots)
+        self._judged: dict[str, bool] = {}
+
+    @classmethod
+    def discover(cls, module: str, foreign: Iterable[str]) -> OwnCode:
+        """The consumer's own code for a target in *module*, which is imported."""
+        top = module.partition(".")[0]
+        folders = [os.path.join(os.path.abspath(p), "") for p in _package_path(top)]
+        file = getattr(sys.modules.get(module), "__file__", None)
+        files = [os.path.abspath(file)] if file else []
+        # A target inside backbeat_fuzz (the demo) owns its file, not the whole package.
+        own = folders if folders and top != os.path.basename(_HOME) else files
+        # Paths are shown from where the top-level package is imported: mysvc/handler.py.
+        homes = [os.path.dirname(os.path.dirname(f)) for f in folders] or [
+            os.path.dirname(f) for f in files
+        ]
+        paths = [p for p in sys.path if os.path.isdir(p)]
+        roots = (*_folders(homes), os.path.join(os.getcwd(), ""), *_folders(paths))
+        return cls(own, (*foreign, _HOME), roots)
+
+    def record(self) -> dict[str, list[str]]:
+        """What the parent needs to rebuild this object: ``OwnCode(**record)``."""
+        return {"own": list(self.own), "foreign": list(self.foreign), "roots": list(self.roots)}
+
+    def is_own(self, filename: str) -> bool:
+        """Whether *filename* is the consumer's own source (cached per file)."""
+        judged = self._judged.get(filename)
+        if judged is None:
+            judged = self._judged[filename] = self._judge(filename)
+        return judged
+
+    def _judge(self, filename: str) -> bool:
+        if filename.startswith("<"):  # <frozen importlib._bootstrap>, <string>
+            return False
+        path = os.path.abspath(filename)
+        if any(path == own or (own.endswith(os.sep) and path.startswith(own)) for own in self.own):
+            return True
+        if path.startswith(self.foreign):
+            return False
+        parts = path.split(os.sep)
+        return "site-packages" not in parts and "dist-packages" not in parts
+
+    def shown(self, filename: str) -> str:
+        """*filename* relative to the first root that holds it, else its bare name."""
+        path = os.path.abspath(filename)
+        for root in self.roots:
+            if path.startswith(root):
+                return path[len(root) :]
+        return os.path.basename(path)
+
+    def pick(self, frames: Iterable[tuple[str, int, str]]) -> Frame | None:
+        """The first (innermost) of *frames* in own code, else the first; innermost first."""
+        first = None
+        for filename, line, function in frames:
+            if self.is_own(filename):
+                return Frame(self.shown(filename), line, function)
+            if first is None:
+                first = (filename, line, function)
+        return None if first is None else Frame(self.shown(first[0]), first[1], first[2])
+
+
+def _innermost_first(tb: TracebackType | None) -> list[tuple[str, int, str]]:
+    frames = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        frames.append((code.co_filename, tb.tb_lineno, code.co_name))
+        tb = tb.tb_next
+    frames.reverse()
+    return frames
 
 
 def _submodules(package: str) -> list[str]:
@@ -69,14 +192,20 @@ def import_module(module: str) -> Any:
         raise Unresolved(problem="import", module=module, error=describe(exc)) from None
 
 
-def resolve(name: str, *, default_module: str | None = None) -> Any:
-    """Find ``pkg.module:attr.path`` or ``pkg.module.attr`` (or a bare name in *default_module*)."""
+def split_name(name: str, default_module: str | None = None) -> tuple[str, str]:
+    """``pkg.module:attr.path`` or ``pkg.module.attr`` as (module, attribute path)."""
     if ":" in name:
         module, path = name.split(":", 1)
-    elif "." in name or default_module is None:
+        return module, path
+    if "." in name or default_module is None:
         module, _, path = name.rpartition(".")
-    else:
-        module, path = default_module, name
+        return module, path
+    return default_module, name
+
+
+def resolve(name: str, *, default_module: str | None = None) -> Any:
+    """Find ``pkg.module:attr.path`` or ``pkg.module.attr`` (or a bare name in *default_module*)."""
+    module, path = split_name(name, default_module)
     obj = import_module(module)
     for attribute in path.split("."):
         if not hasattr(obj, attribute):
@@ -88,38 +217,53 @@ def resolve(name: str, *, default_module: str | None = None) -> Any:
     return obj
 
 
-def _where(tb: TracebackType | None) -> str:
-    """``file:line in func`` of the innermost frame in the current folder (else the innermost)."""
-    cwd = os.getcwd() + os.sep
-    innermost = local = None
-    while tb is not None:
-        innermost = tb
-        if tb.tb_frame.f_code.co_filename.startswith(cwd):
-            local = tb
-        tb = tb.tb_next
-    chosen = local or innermost
-    if chosen is None:
-        return ""
-    code = chosen.tb_frame.f_code
-    path = code.co_filename
-    shown = path[len(cwd) :] if path.startswith(cwd) else os.path.basename(path)
-    return f" (at {shown}:{chosen.tb_lineno} in {code.co_name})"
-
-
-def describe(exc: BaseException, *, where: bool = False) -> str:
-    """``KeyError: 'hlc'``: the exception's class name and message, one line, bounded."""
+def _text(exc: BaseException) -> str:
+    # jsonschema's str() appends the whole schema and instance; its .message is the line.
+    module = sys.modules.get("jsonschema.exceptions")
+    if module is not None and isinstance(exc, module.ValidationError):
+        return str(exc.message)
     try:
-        text = str(exc)
+        return str(exc)
     except Exception:
-        text = "<unprintable>"
+        return "<unprintable>"
+
+
+def describe(exc: BaseException) -> str:
+    """``KeyError: 'hlc'``: the exception's class name and message, one line, bounded."""
+    text = _text(exc)
     line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     line = " ".join(line.split())
-    if len(line) > MAX_DETAIL:
-        line = line[:MAX_DETAIL] + "..."
-    if not where:
-        return line
+    return line if len(line) <= MAX_DETAIL else line[:MAX_DETAIL] + "..."
+
+
+def _trace(exc: BaseException, tb: TracebackType | None) -> str:
+    import traceback  # only a crash pays for it
+
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    return text if len(text) <= MAX_TRACE else "..." + text[-MAX_TRACE:]
+
+
+def failure(exc: BaseException, own: OwnCode, *, rejected: bool) -> str:
+    """The JSON record of a rejection or a crash by *exc*.
+
+    ``type`` and ``message`` (bounded), ``frame`` (its innermost frame in the consumer's own
+    code: ``file``, ``line``, ``function``; null if unknown), ``keyed`` for a ``KeyError``
+    (its key names the cause), and for a crash ``trace``, the formatted traceback's end.
+    """
     tb = exc.__traceback__
-    return line + _where(tb.tb_next if tb else None)  # tb itself is the worker's own call
+    tb = tb.tb_next if tb is not None else None  # tb itself is the worker's own call
+    message = " ".join(_text(exc).split())
+    frame = own.pick(_innermost_first(tb))
+    record: dict[str, Any] = {
+        "type": type(exc).__name__,
+        "message": message if len(message) <= MAX_DETAIL else message[:MAX_DETAIL] + "...",
+        "frame": frame._asdict() if frame else None,
+    }
+    if isinstance(exc, KeyError):
+        record["keyed"] = True
+    if not rejected:
+        record["trace"] = _trace(exc, tb)
+    return json.dumps(record)
 
 
 def _describe_return(result: Any) -> str:
@@ -139,17 +283,19 @@ def _is_rejection(exc: BaseException, rejections: tuple[type[BaseException], ...
 
 
 def call(
-    func: Callable[[Any], Any], arg: Any, rejections: tuple[type[BaseException], ...]
+    func: Callable[[Any], Any],
+    arg: Any,
+    rejections: tuple[type[BaseException], ...],
+    own: OwnCode,
 ) -> tuple[int, str]:
-    """Call the consumer once; return the reply code and detail."""
+    """Call the consumer once; return the reply code and body."""
     try:
         result = func(arg)
     except BaseException as exc:
-        if _is_rejection(exc, rejections):
-            return REJECTED, describe(exc)
-        return CRASH, describe(exc, where=True)
+        rejected = _is_rejection(exc, rejections)
+        return (REJECTED if rejected else CRASH), failure(exc, own, rejected=rejected)
     if result is False:
-        return REJECTED, "returned False"
+        return REJECTED, RETURNED_FALSE
     return ACCEPTED, _describe_return(result)
 
 
@@ -172,12 +318,13 @@ def serve(
     func: Callable[[Any], Any],
     mode: str,
     rejections: tuple[type[BaseException], ...],
-    pipe_in: BinaryIO,
-    out: int,
+    own: OwnCode,
+    pipes: tuple[BinaryIO, int],
 ) -> None:
     """Answer requests until the parent closes the pipe."""
     decode = _decoder(mode)
-    read = pipe_in.read
+    read = pipes[0].read
+    out = pipes[1]
     while True:
         head = read(REQUEST.size)
         if len(head) < REQUEST.size:
@@ -191,8 +338,8 @@ def serve(
         except UnicodeDecodeError as exc:
             _send(out, FAILED, f"the message is not UTF-8 ({exc.reason}); a str target needs text")
             continue
-        code, detail = call(func, arg, rejections)
-        _send(out, code, detail)
+        code, body = call(func, arg, rejections, own)
+        _send(out, code, body)
 
 
 def claim_pipes() -> tuple[BinaryIO, int]:
@@ -231,21 +378,68 @@ def load(
     return func, tuple(rejections)
 
 
+def arm_dumps(fd: int | None) -> None:
+    """Write every thread's stack to *fd* on :data:`DUMP_SIGNAL` and on a fatal signal."""
+    if fd is None:
+        return
+    import faulthandler
+
+    faulthandler.enable(file=fd, all_threads=True)
+    faulthandler.register(DUMP_SIGNAL, file=fd, all_threads=True, chain=False)
+
+
+def _data_mib() -> int | None:
+    """The worker's data size now (Linux ``VmData``), in MiB; None where unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) >> 10
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def limit_memory(mib: int | None, spec: str) -> None:
+    """Cap the data size at *mib* MiB, or raise :class:`Unresolved` if the import is over it."""
+    if not mib:
+        return
+    try:
+        import resource
+    except ImportError:  # not on this platform: no limit
+        return
+    used = _data_mib()
+    if used is not None and used >= mib:
+        raise Unresolved(problem="memory", what="target", name=spec, used=used, limit=mib)
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    soft = mib * _MIB if hard == resource.RLIM_INFINITY else min(mib * _MIB, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
 def main(argv: list[str]) -> None:
-    """Run a worker for ``SPEC MODE [REJECT_ON...]``."""
-    spec, mode, *reject_on = argv
-    pipe_in, out = claim_pipes()
+    """Run a worker for one JSON CONFIG argument.
+
+    CONFIG: ``spec``, ``mode`` (``str``, ``bytes`` or ``object``), optional ``reject_on``
+    (names), ``memory_limit`` (MiB, null for none), ``dump_fd`` (a descriptor for stack dumps)
+    and ``foreign`` (folders that are never the consumer's own code).
+    """
+    config = json.loads(argv[0])
+    pipes = claim_pipes()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the worker stops
+    arm_dumps(config.get("dump_fd"))
     cwd = os.getcwd()
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
+    spec = config["spec"]
     try:
-        func, rejections = load(spec, reject_on)
+        func, rejections = load(spec, config.get("reject_on", []))
+        limit_memory(config.get("memory_limit"), spec)
     except Unresolved as exc:
-        _send(out, FAILED, json.dumps(exc.record))
+        _send(pipes[1], FAILED, json.dumps(exc.record))
         return
-    _send(out, READY, "")
-    serve(func, mode, rejections, pipe_in, out)
+    own = OwnCode.discover(split_name(spec)[0], config.get("foreign", []))
+    _send(pipes[1], READY, json.dumps({"main_thread": _thread.get_ident(), **own.record()}))
+    serve(func, config["mode"], rejections, own, pipes)
 
 
 if __name__ == "__main__":

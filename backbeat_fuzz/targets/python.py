@@ -4,30 +4,38 @@ The worker (:mod:`._worker`) imports the consumer once and then answers one requ
 message over a length-prefixed pipe protocol, so a round trip costs tens of microseconds. A
 consumer that crashes the interpreter (``os._exit``, a segfault) or never answers only costs a
 fresh worker: the call's verdict is a crash or a hang and the next call goes on.
+
+The worker runs in a process group of its own (:mod:`._process`), killed whole when it is
+stopped, so what a consumer forks dies with it. A hanging worker's stack is taken before it is
+killed: the hang's signature names the function it hung in (:mod:`._pyfailures` lists every
+signature format). Its data size is capped at ``memory_limit`` MiB (default
+:data:`DEFAULT_MEMORY_LIMIT`): a consumer growing past it gets a ``MemoryError``, a crash of that
+input, and the next input gets a fresh worker.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 import pickle
-import select
-import subprocess
+import site
 import sys
+import sysconfig
 import time
 from typing import Any
 
 from ..errors import UsageError, did_you_mean
 from ..model import Verdict
-from . import _worker
+from . import _process, _pyfailures, _worker
+from ._process import Died, NoAnswer, WorkerProcess
 from .spec import InputMode, Response, Target, describe_exit
 
-__all__ = ["PythonTarget"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "PythonTarget"]
 
 #: Seconds a worker may take to start and import the consumer.
 STARTUP_TIMEOUT = 30.0
-#: Seconds a worker may take to exit after its input is closed.
-EXIT_GRACE = 1.0
+#: MiB of data (heap) a worker may use unless told otherwise.
+DEFAULT_MEMORY_LIMIT = 2048
 
 # Load the worker from its file: ``-m backbeat_fuzz.targets._worker`` would import the whole
 # package first (jsonschema and all), which triples the start-up time of every restart.
@@ -38,18 +46,19 @@ _BOOT = (
 )
 
 _VERDICTS = {
-    _worker.ACCEPTED: Verdict.ACCEPTED,
     _worker.REJECTED: Verdict.REJECTED,
     _worker.CRASH: Verdict.CRASH,
 }
 
 
-class _NoAnswer(Exception):
-    """The worker did not answer before the deadline."""
-
-
-class _Died(Exception):
-    """The worker closed its end: it exited or was killed."""
+@functools.cache
+def _foreign() -> list[str]:
+    """The folders of this interpreter that are never a consumer's own code."""
+    paths = sysconfig.get_paths()
+    found = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    found.update(site.getsitepackages())
+    found.add(site.getusersitepackages())
+    return sorted(found)
 
 
 def _import_fix(record: dict[str, Any]) -> str:
@@ -72,6 +81,11 @@ def _unresolved_message(record: dict[str, Any]) -> str:
             f"{name!r} is not callable ({record['type']} object); "
             "name a function that takes one message"
         )
+    if problem == "memory":
+        return (
+            f"target {name!r} already uses {record['used']} MiB of data after its import, over "
+            f"memory_limit={record['limit']!r} MiB; raise the limit (0 for none)"
+        )
     if problem == "not_exception":
         return f"reject_on {name!r} is not an exception class; name a class derived from Exception"
     if problem == "attribute":
@@ -90,9 +104,12 @@ class PythonTarget(Target):
         input_mode: what the function takes: the text, the bytes or the parsed object.
         reject_on: more exception classes that mean "rejected" (``module.ExcName``).
         timeout: seconds a call may take before it is a hang.
+        memory_limit: MiB of data the worker may use (its ``RLIMIT_DATA``: heap and private
+            mappings, not shared libraries or thread stacks); 0 or None for no limit.
 
     Raises:
-        UsageError: the module cannot be imported, or a name is missing or of the wrong sort.
+        UsageError: the module cannot be imported, a name is missing or of the wrong sort, or
+            the import alone is over the memory limit.
     """
 
     def __init__(
@@ -102,6 +119,7 @@ class PythonTarget(Target):
         input_mode: InputMode = InputMode.STR,
         reject_on: tuple[str, ...] = (),
         timeout: float = 2.0,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     ) -> None:
         module = spec.split(":", 1)[0] if ":" in spec else spec.rpartition(".")[0]
         if module.endswith(".py"):
@@ -111,102 +129,84 @@ class PythonTarget(Target):
         self.input_mode = InputMode(input_mode)
         self.reject_on = reject_on
         self.timeout = timeout
-        self._proc: subprocess.Popen[bytes] | None = None
+        self.memory_limit = memory_limit or None
+        self._worker: WorkerProcess | None = None
+        self._own = _worker.OwnCode((), (), ())
+        self._main_thread = 0
         self._start()
 
     # -- the worker's life ------------------------------------------------------------------
 
+    def _config(self) -> dict[str, Any]:
+        return {
+            "spec": self.name,
+            "mode": self.input_mode.value,
+            "reject_on": list(self.reject_on),
+            "memory_limit": self.memory_limit,
+            "foreign": _foreign(),
+        }
+
     def _start(self) -> None:
-        argv = [sys.executable, "-c", _BOOT, _worker.__file__, self.name, self.input_mode.value]
-        proc = subprocess.Popen(
-            [*argv, *self.reject_on],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            bufsize=0,
+        worker = self._worker = WorkerProcess(
+            [sys.executable, "-c", _BOOT, _worker.__file__], self._config()
         )
-        self._proc = proc
         try:
-            code, detail = self._read_reply(time.monotonic() + max(STARTUP_TIMEOUT, self.timeout))
-        except _NoAnswer:
+            code, body = worker.reply(time.monotonic() + max(STARTUP_TIMEOUT, self.timeout))
+        except NoAnswer:
             self._stop(kill=True)
             raise UsageError(
                 f"importing target {self.name!r} took over {STARTUP_TIMEOUT:g}s; "
                 "make the module import quickly (no work at import time)"
             ) from None
-        except _Died:
-            returncode = self._stop(kill=False)
+        except Died:
+            returncode = self._stop(kill=False).returncode
             raise UsageError(
                 f"cannot import target {self.name!r}: the worker died while importing it "
                 f"({describe_exit(returncode)}); check that the module imports in "
                 f"{sys.executable}"
             ) from None
+        record = json.loads(body)
         if code != _worker.READY:
             self._stop(kill=False)
-            raise UsageError(" ".join(_unresolved_message(json.loads(detail)).split()))
+            raise UsageError(" ".join(_unresolved_message(record).split()))
+        self._main_thread = record.pop("main_thread")
+        self._own = _worker.OwnCode(**record)
 
-    def _stop(self, *, kill: bool) -> int:
-        """End the worker (closing its input, or killing it); return its exit code."""
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return 0
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            if kill:
-                proc.kill()
-            proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            returncode = proc.wait(EXIT_GRACE)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            returncode = proc.wait()
-        proc.stdout.close()
-        return returncode
+    def _stop(self, *, kill: bool) -> _process.Ended:
+        """End the worker and its process group (closing its input, or killing it)."""
+        worker, self._worker = self._worker, None
+        return worker.stop(kill=kill) if worker else _process.Ended(0, "")
 
     def close(self) -> None:
-        """Stop the worker: close its input and let it exit (kill it if it does not)."""
+        """Stop the worker: close its input and let it exit, then kill what is left of it."""
         self._stop(kill=False)
 
     # -- one call ---------------------------------------------------------------------------
-
-    def _read_reply(self, deadline: float) -> tuple[int, str]:
-        assert self._proc is not None and self._proc.stdout is not None
-        fd = self._proc.stdout.fileno()
-        buffer = b""
-        size = None
-        while size is None or len(buffer) < _worker.REPLY.size + size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise _NoAnswer
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise _Died
-            buffer += chunk
-            if size is None and len(buffer) >= _worker.REPLY.size:
-                code, size = _worker.REPLY.unpack_from(buffer)
-        body = buffer[_worker.REPLY.size : _worker.REPLY.size + size]
-        return code, body.decode("utf-8")
 
     def _payload(self, data: bytes, parsed: Any) -> bytes:
         if self.input_mode is InputMode.OBJECT:
             return pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)
         return data
 
-    def _exchange(self, payload: bytes) -> tuple[int, str]:
-        if self._proc is None:
+    def _exchange(self, payload: bytes) -> tuple[int, bytes]:
+        if self._worker is None:
             self._start()
-        assert self._proc is not None and self._proc.stdin is not None
+        assert self._worker is not None
         deadline = time.monotonic() + self.timeout
-        fd = self._proc.stdin.fileno()
-        view = memoryview(_worker.REQUEST.pack(len(payload)) + payload)
-        try:
-            while view:
-                view = view[os.write(fd, view) :]
-        except BrokenPipeError:
-            raise _Died from None
-        return self._read_reply(deadline)
+        self._worker.send(_worker.REQUEST.pack(len(payload)) + payload)
+        return self._worker.reply(deadline)
+
+    def _hang(self, elapsed: float) -> Response:
+        assert self._worker is not None
+        dump = self._worker.stack()
+        self._stop(kill=True)
+        self._start()
+        return _pyfailures.hang(self.timeout, elapsed, dump, self._main_thread, self._own)
+
+    def _death(self, elapsed: float) -> Response:
+        ended = self._stop(kill=False)
+        self._start()
+        return _pyfailures.death(ended, elapsed, self._main_thread, self._own)
 
     def call(self, data: bytes, parsed: Any = None) -> Response:
         """Send one message to the worker and report the consumer's verdict.
@@ -217,21 +217,21 @@ class PythonTarget(Target):
         payload = self._payload(data, parsed)
         start = time.perf_counter()
         try:
-            code, detail = self._exchange(payload)
-        except _NoAnswer:
-            elapsed = time.perf_counter() - start
-            self._stop(kill=True)
-            self._start()
-            return Response(Verdict.HANG, f"no answer within {self.timeout}s", elapsed)
-        except _Died:
-            elapsed = time.perf_counter() - start
-            detail = f"the worker process died: {describe_exit(self._stop(kill=False))}"
-            self._start()
-            return Response(Verdict.CRASH, detail, elapsed)
+            code, body = self._exchange(payload)
+        except NoAnswer:
+            return self._hang(time.perf_counter() - start)
+        except Died:
+            return self._death(time.perf_counter() - start)
         except BaseException:  # interrupted (Ctrl-C) with a reply in flight: start afresh
             self._stop(kill=True)
             raise
         elapsed = time.perf_counter() - start
+        if code == _worker.ACCEPTED:
+            return Response(Verdict.ACCEPTED, body.decode("utf-8"), elapsed)
         if code == _worker.FAILED:
-            raise ValueError(f"{self.name}: {detail}")
-        return Response(_VERDICTS[code], detail, elapsed)
+            raise ValueError(f"{self.name}: {body.decode('utf-8')}")
+        record = json.loads(body)
+        if record.get("type") == "MemoryError":  # what it holds is not the next input's
+            self._stop(kill=True)
+            self._start()
+        return _pyfailures.exception(_VERDICTS[code], record, elapsed, self.memory_limit)

@@ -152,6 +152,20 @@ def _input_mode(value: str) -> InputMode:
         ) from None
 
 
+def _check_memory_limit(spec: str, memory_limit: int | None) -> None:
+    if memory_limit is None:
+        return
+    if isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit < 0:
+        raise UsageError(
+            f"memory_limit={memory_limit!r} must be a whole number of MiB, e.g. 2048 (0 for none)"
+        )
+    if spec.startswith(("cmd:", "http://", "https://")):
+        raise UsageError(
+            f"memory_limit applies to Python targets only; {spec!r} runs outside this tool's "
+            "worker, so drop the option (limit the program or service itself)"
+        )
+
+
 def _check_options(spec: str, mode: InputMode, reject_on: Sequence[str], timeout: float) -> None:
     if isinstance(reject_on, str):
         raise UsageError(f"reject_on={reject_on!r} must be a list of names, e.g. [{reject_on!r}]")
@@ -182,6 +196,7 @@ def load_target(
     input_mode: str = "str",
     reject_on: Sequence[str] = (),
     timeout: float = 2.0,
+    memory_limit: int | None = None,
 ) -> Target:
     """Load the consumer named by *spec*, ready to be called.
 
@@ -193,6 +208,8 @@ def load_target(
         reject_on: for Python targets, more exception classes (``module.ExcName``) that mean
             "rejected", besides ``ValueError`` and ``jsonschema``'s ``ValidationError``.
         timeout: seconds one message may take before the verdict is a hang.
+        memory_limit: for Python targets, the MiB of data (heap) the worker may use; past it
+            the input is a crash (``MemoryError``). None: the default (2048 MiB); 0: no limit.
 
     Returns:
         A :class:`Target`; close it when done.
@@ -204,6 +221,7 @@ def load_target(
     mode = _input_mode(input_mode)
     timeout = float(timeout)
     _check_options(spec, mode, reject_on, timeout)
+    _check_memory_limit(spec, memory_limit)
     if spec.startswith("cmd:"):
         from .command import CommandTarget
 
@@ -217,7 +235,10 @@ def load_target(
 
         return HttpTarget(spec, timeout=timeout)
     if _PYTHON_SPEC.fullmatch(spec) and ("." in spec or ":" in spec):
-        from .python import PythonTarget
+        from .python import DEFAULT_MEMORY_LIMIT, PythonTarget
 
-        return PythonTarget(spec, input_mode=mode, reject_on=tuple(reject_on), timeout=timeout)
+        limit = DEFAULT_MEMORY_LIMIT if memory_limit is None else memory_limit
+        return PythonTarget(
+            spec, input_mode=mode, reject_on=tuple(reject_on), timeout=timeout, memory_limit=limit
+        )
     raise UsageError(f"target {spec!r} is not a target spec; use {SPEC_FORMS}")
