@@ -1,0 +1,319 @@
+"""Failure signatures: one cause gives one signature whatever the message, two causes give two.
+
+Python targets run ``consumers.causes`` (its functions name their bugs); ``cmd:`` and
+``http://`` targets are small programs and a local service.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from _fuzzing import CONSUMERS, put_consumers_on_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backbeat_fuzz.model import Verdict
+from backbeat_fuzz.targets import Response, Target, load_target
+
+SOURCE = (CONSUMERS / "causes.py").read_text().splitlines()
+
+
+def line_of(text: str) -> int:
+    """The line of consumers/causes.py that holds *text*."""
+    return next(n for n, line in enumerate(SOURCE, 1) if text in line)
+
+
+def at(function: str, text: str) -> str:
+    return f"consumers/causes.py:{line_of(text)} in {function}"
+
+
+@pytest.fixture(scope="module")
+def on_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        put_consumers_on_path(monkeypatch, tmp_path_factory.mktemp("work"))
+        yield
+
+
+@pytest.fixture(scope="module")
+def rejections(on_path: None) -> Iterator[Target]:
+    with load_target("consumers.causes:two_rejections") as target:
+        yield target
+
+
+def call(target: Target, text: str) -> Response:
+    return target.call(text.encode())
+
+
+# -- Python targets ---------------------------------------------------------------------------
+
+
+def test_one_raise_site_is_one_signature_whatever_the_numbers(rejections: Target) -> None:
+    low = [call(rejections, f'{{"hlc": "abcd:0001:abcd", "tempo_bpm": {t}}}') for t in (0.1, 0.05)]
+    assert {r.verdict for r in low} == {Verdict.REJECTED}
+    assert {r.signature for r in low} == {
+        f"ValueError at {at('check_tempo', 'too low')}: tempo <N> too low"
+    }
+    assert [r.detail for r in low] == [
+        "ValueError: tempo 0.1 too low",
+        "ValueError: tempo 0.05 too low",
+    ]
+    assert low[0].location == f"consumers/causes.py:{line_of('too low')}"
+
+
+@settings(max_examples=20, deadline=None)
+@given(hlc=st.from_regex(r"[A-F]{4}:[0-9]{4}:[a-f]{4}", fullmatch=True))
+def test_quoted_values_do_not_split_a_signature(rejections: Target, hlc: str) -> None:
+    response = call(rejections, f'{{"hlc": "{hlc}", "tempo_bpm": 5}}')
+    assert response.signature == f"ValueError at {at('check_hlc', 'bad hlc')}: bad hlc <str>"
+
+
+def test_two_raise_sites_are_two_signatures(rejections: Target) -> None:
+    hlc = call(rejections, '{"hlc": "ABCD:0001:abcd", "tempo_bpm": 5}')
+    tempo = call(rejections, '{"hlc": "abcd:0001:abcd", "tempo_bpm": 0.1}')
+    assert hlc.signature != tempo.signature
+    assert (hlc.location, tempo.location) == (
+        f"consumers/causes.py:{line_of('bad hlc')}",
+        f"consumers/causes.py:{line_of('too low')}",
+    )
+
+
+def test_a_rejection_by_return_is_returned_false(on_path: None) -> None:
+    with load_target("consumers.causes:returns_false") as target:
+        response = target.call(b"{}")
+    assert (response.verdict, response.detail, response.signature) == (
+        Verdict.REJECTED,
+        "returned False",
+        "returned False",
+    )
+
+
+def test_two_missing_fields_on_one_line_are_two_crash_signatures(on_path: None) -> None:
+    with load_target("consumers.causes:two_keys") as target:
+        hlc, tempo = target.call(b"{}"), target.call(b'{"hlc": 1}')
+        again = target.call(b'{"tempo_bpm": 2}')
+    where = at("two_keys", "message[field]")
+    assert (hlc.signature, tempo.signature) == (
+        f"KeyError at {where}: 'hlc'",
+        f"KeyError at {where}: 'tempo_bpm'",
+    )
+    assert again.signature == hlc.signature
+    assert hlc.detail == f"KeyError: 'hlc' (at {where})"
+    assert "Traceback (most recent call last)" in hlc.output
+    assert hlc.output.rstrip().endswith("KeyError: 'hlc'")
+
+
+def test_a_crash_signature_ignores_its_message(on_path: None) -> None:
+    with load_target("consumers.causes:not_an_object") as target:
+        crashes = [target.call(data) for data in (b"[]", b'"text"', b"12")]
+    assert {r.verdict for r in crashes} == {Verdict.CRASH}
+    assert {r.signature for r in crashes} == {f"AttributeError at {at('not_an_object', '.get(')}"}
+    assert len({r.detail for r in crashes}) == 3  # the detail still says what each one was
+
+
+def test_a_hang_is_signed_by_the_function_it_hung_in(on_path: None) -> None:
+    with load_target("consumers.causes:hangs", timeout=0.3) as target:
+        in_regex = target.call(b'{"agent_id": "' + b"a" * 40 + b'!"}')
+        in_python = target.call(b"{}")
+    assert (in_regex.verdict, in_regex.detail) == (Verdict.HANG, "no answer within 0.3s")
+    assert in_regex.signature == f"hang at {at('match_agent', '(a+)+')}"
+    assert in_python.signature == f"hang at {at('spin', 'while True')}"
+    assert in_regex.location == f"consumers/causes.py:{line_of('(a+)+')}"
+    assert "in match_agent" in in_regex.output
+    assert len(in_regex.output) <= 4100
+
+
+def test_a_hang_is_signed_by_the_main_thread(on_path: None) -> None:
+    with load_target("consumers.causes:sleeps_in_a_thread", timeout=0.3) as target:
+        response = target.call(b"{}")
+        after = target.call(b"{}")
+    assert response.signature == f"hang at {at('sleeps_in_a_thread', 'worker.join()')}"
+    assert after.verdict is Verdict.HANG  # a fresh worker each time: the next call was made
+
+
+def test_a_fatal_signal_is_signed_by_where_it_struck(on_path: None) -> None:
+    with load_target("consumers.causes:segfaults") as target:
+        response = target.call(b"{}")
+    assert (response.verdict, response.detail) == (
+        Verdict.CRASH,
+        "the worker process died: killed by SIGSEGV",
+    )
+    assert response.signature == f"killed by SIGSEGV at {at('read_null', 'string_at(0)')}"
+
+
+PROJECT = {
+    "src/mysvc/__init__.py": "",
+    "src/mysvc/handler.py": (
+        "import json\n\nfrom helperlib import check\n\n\n"
+        "def handle(text):\n    return check(json.loads(text))\n"
+    ),
+    "vendor/site-packages/helperlib.py": "def check(message):\n    return message['hlc']\n",
+}
+
+
+def _project(root: Path) -> None:
+    for name, text in PROJECT.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+@pytest.mark.parametrize("cwd", ["project", "elsewhere"])
+def test_own_code_in_a_src_layout_is_the_consumer_not_its_libraries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cwd: str
+) -> None:
+    _project(tmp_path / "project")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / cwd)
+    paths = [tmp_path / "project/src", tmp_path / "project/vendor/site-packages"]
+    monkeypatch.setenv("PYTHONPATH", ":".join(map(str, paths)))
+    with load_target("mysvc.handler:handle") as target:
+        response = target.call(b"{}")
+    # the KeyError is raised in helperlib (a site-packages folder): the frame is the caller's
+    assert response.signature == "KeyError at mysvc/handler.py:7 in handle: 'hlc'"
+    assert response.location == "mysvc/handler.py:7"
+
+
+def test_a_consumer_installed_in_site_packages_still_gets_its_own_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "lib/site-packages"
+    (site / "mysvc").mkdir(parents=True)
+    (site / "mysvc/__init__.py").write_text("")
+    (site / "mysvc/handler.py").write_text(
+        "import json\n\ndef handle(text):\n    return json.loads(text)['hlc']\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    with load_target("mysvc.handler:handle") as target:
+        crash, rejected = target.call(b"{}"), target.call(b"{")
+    assert crash.signature == "KeyError at mysvc/handler.py:4 in handle: 'hlc'"
+    # the JSONDecodeError is raised in the standard library: the frame is still the consumer's
+    assert rejected.signature.startswith(
+        "JSONDecodeError at mysvc/handler.py:4 in handle: Expecting"
+    )
+
+
+# -- cmd: targets -----------------------------------------------------------------------------
+
+REASONS = """
+import json, sys
+message = json.loads(sys.stdin.read())
+print("checking", message, file=sys.stderr)
+if message.get("hlc") != "abcd:0001:abcd":
+    print(f"bad hlc {message.get('hlc')!r}", file=sys.stderr)
+    sys.exit(3)
+if message.get("tempo_bpm", 1) <= 0.1:
+    print(f"tempo {message['tempo_bpm']} too low", file=sys.stderr)
+    sys.exit(3)
+"""
+
+
+def test_command_signatures_are_the_exit_and_the_last_stderr_line(tmp_path: Path) -> None:
+    script = tmp_path / "reasons.py"
+    script.write_text(REASONS)
+    with load_target(f"cmd:{sys.executable} {script}") as target:
+        hlc = [target.call(f'{{"hlc": "{h}"}}'.encode()) for h in ("ABCD:0001:abcd", "12-x")]
+        tempo = [
+            target.call(f'{{"hlc": "abcd:0001:abcd", "tempo_bpm": {t}}}'.encode()) for t in (0.1, 0)
+        ]
+        fine = target.call(b'{"hlc": "abcd:0001:abcd"}')
+    assert {r.signature for r in hlc} == {"exit code 3: bad hlc <str>"}
+    assert {r.signature for r in tempo} == {"exit code 3: tempo <N> too low"}
+    assert hlc[0].detail == "exit code 3 (stderr: bad hlc 'ABCD:0001:abcd')"
+    assert hlc[0].output.splitlines() == [
+        "checking {'hlc': 'ABCD:0001:abcd'}",
+        "bad hlc 'ABCD:0001:abcd'",
+    ]
+    assert (fine.verdict, fine.signature) == (Verdict.ACCEPTED, "")
+
+
+@pytest.mark.parametrize(
+    ("spec", "verdict", "signature"),
+    [
+        (
+            "cmd:sh -c 'cat >/dev/null; echo boom >&2; kill -SEGV $$'",
+            Verdict.CRASH,
+            "killed by SIGSEGV: boom",
+        ),
+        ("cmd:sh -c 'cat >/dev/null; exit 2'", Verdict.REJECTED, "exit code 2"),
+    ],
+)
+def test_command_signature_forms(spec: str, verdict: Verdict, signature: str) -> None:
+    with load_target(spec) as target:
+        response = target.call(b"{}")
+    assert (response.verdict, response.signature) == (verdict, signature)
+
+
+def test_command_output_is_the_last_ten_stderr_lines() -> None:
+    spec = "cmd:sh -c 'cat >/dev/null; for i in $(seq 1 30); do echo line $i >&2; done; exit 1'"
+    with load_target(spec) as target:
+        response = target.call(b"{}")
+    assert response.output.splitlines() == [f"line {i}" for i in range(21, 31)]
+    assert response.signature == "exit code 1: line <N>"
+
+
+# -- http:// targets --------------------------------------------------------------------------
+
+
+class _Bodies(BaseHTTPRequestHandler):
+    """Answers each POST with the status and body the request asks for: ``500 text``."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        request = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        if request == "drop":
+            self.close_connection = True
+            return
+        status, _, body = request.partition(" ")
+        answer = body.replace("|", "\n").encode()
+        self.send_response(int(status))
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture(scope="module")
+def bodies() -> Iterator[Target]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Bodies)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        with load_target(f"http://127.0.0.1:{server.server_address[1]}/beat") as target:
+            yield target
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_http_signatures_are_the_status_and_the_body_first_line(bodies: Target) -> None:
+    at_a = bodies.call(b"500 internal error at 'window_id 7'|Traceback...|line 2")
+    at_b = bodies.call(b"500 internal error at 'hlc 12'|other")
+    down = bodies.call(b"500 database down")
+    rejected = bodies.call(b"400 tempo 0.05 too low")
+    assert {at_a.signature, at_b.signature} == {"HTTP 500: internal error at <str>"}
+    assert down.signature == "HTTP 500: database down"
+    assert (rejected.verdict, rejected.signature) == (
+        Verdict.REJECTED,
+        "HTTP 400: tempo <N> too low",
+    )
+    assert at_a.output == "internal error at 'window_id 7'\nTraceback...\nline 2"
+    assert at_a.detail == "HTTP 500 (body: internal error at 'window_id 7' Traceback... line 2)"
+
+
+def test_http_signature_forms(bodies: Target) -> None:
+    empty = bodies.call(b"503 ")
+    dropped = bodies.call(b"drop")
+    accepted = bodies.call(b"200 fine")
+    assert (empty.signature, empty.output) == ("HTTP 503", "")
+    assert (dropped.verdict, dropped.signature) == (Verdict.CRASH, "connection dropped")
+    assert (accepted.verdict, accepted.signature) == (Verdict.ACCEPTED, "")
