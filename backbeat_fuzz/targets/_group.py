@@ -1,10 +1,10 @@
 """Process groups for the targets that run programs: watch a leader's exit, kill its group.
 
-A worker or a ``cmd:`` program is started in a session of its own (``start_new_session``), so
-its process id is also its group's. The group is killed before the leader is reaped: while the
-leader is an unreaped zombie its id cannot be reused, so the kill reaches only what it started.
-A pidfd (Linux 5.3+) makes a leader's exit a readable descriptor that :func:`select.select`
-waits on; elsewhere the exit is polled.
+A worker or a ``cmd:`` program is started in a process group of its own (``process_group=0``
+or ``start_new_session``), so its process id is also its group's. The group is killed before
+the leader is reaped: while the leader is an unreaped zombie its id cannot be reused, so the
+kill reaches only what it started. A pidfd (Linux 5.3+) makes a leader's exit a readable
+descriptor that :func:`select.select` waits on; elsewhere the exit is polled.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A Python target's worker process as the parent sees it: start, exchange, death, stack, stop.
 
-The worker (:mod:`._worker`) runs in a session of its own, so stopping it kills its whole
-process group: a consumer that forks leaves no orphans. Its death is noticed through a pidfd
+The worker (:mod:`._worker`) runs in a process group of its own, so stopping it kills the whole
+group: a consumer that forks leaves no orphans. Its death is noticed through a pidfd
 (Linux) even when a child it forked still holds the reply pipe open, so an ``os._exit`` stays a
 crash, not a hang. A hanging worker is asked for its stack (:data:`._worker.DUMP_SIGNAL`, which
 :mod:`faulthandler` answers on a pipe of its own) before it is killed; a worker killed by a
@@ -65,7 +65,10 @@ class WorkerProcess:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 bufsize=0,
-                start_new_session=True,  # its own process group, killed whole
+                # Its own process group, killed whole. Not its own session: a session is a
+                # scheduler autogroup on Linux, and waking a worker in another autogroup made
+                # each round trip several times slower on a busy machine.
+                process_group=0,
                 pass_fds=(dump_write,),
             )
         except BaseException:

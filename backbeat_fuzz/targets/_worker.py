@@ -100,6 +100,7 @@ class OwnCode:
         self.foreign = _folders(foreign)
         self.roots = tuple(roots)
         self._judged: dict[str, bool] = {}
+        self._shown: dict[str, str] = {}
 
     @classmethod
     def discover(cls, module: str, foreign: Iterable[str]) -> OwnCode:
@@ -141,12 +142,14 @@ class OwnCode:
         return "site-packages" not in parts and "dist-packages" not in parts
 
     def shown(self, filename: str) -> str:
-        """*filename* relative to the first root that holds it, else its bare name."""
-        path = os.path.abspath(filename)
-        for root in self.roots:
-            if path.startswith(root):
-                return path[len(root) :]
-        return os.path.basename(path)
+        """*filename* relative to the first root that holds it, else its bare name (cached)."""
+        shown = self._shown.get(filename)
+        if shown is None:
+            path = os.path.abspath(filename)
+            root = next((r for r in self.roots if path.startswith(r)), None)
+            shown = path[len(root) :] if root else os.path.basename(path)
+            self._shown[filename] = shown
+        return shown
 
     def pick(self, frames: Iterable[tuple[str, int, str]]) -> Frame | None:
         """The first (innermost) of *frames* in own code, else the first; innermost first."""
@@ -158,15 +161,19 @@ class OwnCode:
                 first = (filename, line, function)
         return None if first is None else Frame(self.shown(first[0]), first[1], first[2])
 
-
-def _innermost_first(tb: TracebackType | None) -> list[tuple[str, int, str]]:
-    frames = []
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        frames.append((code.co_filename, tb.tb_lineno, code.co_name))
-        tb = tb.tb_next
-    frames.reverse()
-    return frames
+    def raise_site(self, tb: TracebackType | None) -> Frame | None:
+        """The innermost frame of the traceback *tb* in own code, else its innermost."""
+        own = innermost = None
+        while tb is not None:
+            innermost = tb
+            if self.is_own(tb.tb_frame.f_code.co_filename):
+                own = tb
+            tb = tb.tb_next
+        chosen = own or innermost
+        if chosen is None:
+            return None
+        code = chosen.tb_frame.f_code
+        return Frame(self.shown(code.co_filename), chosen.tb_lineno, code.co_name)
 
 
 def _submodules(package: str) -> list[str]:
@@ -243,6 +250,23 @@ def _trace(exc: BaseException, tb: TracebackType | None) -> str:
     return text if len(text) <= MAX_TRACE else "..." + text[-MAX_TRACE:]
 
 
+def _record(kind: str, message: str, frame: Frame | None, keyed: bool) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": kind,
+        "message": message if len(message) <= MAX_DETAIL else message[:MAX_DETAIL] + "...",
+        "frame": frame._asdict() if frame else None,
+    }
+    if keyed:
+        record["keyed"] = True
+    return record
+
+
+#: Rejection records already encoded, by what they hold: a correct consumer rejects every
+#: invalid message, most of them alike.
+_ENCODED: dict[tuple[str, str, Frame | None, bool], str] = {}
+_MAX_ENCODED = 4096
+
+
 def failure(exc: BaseException, own: OwnCode, *, rejected: bool) -> str:
     """The JSON record of a rejection or a crash by *exc*.
 
@@ -252,18 +276,20 @@ def failure(exc: BaseException, own: OwnCode, *, rejected: bool) -> str:
     """
     tb = exc.__traceback__
     tb = tb.tb_next if tb is not None else None  # tb itself is the worker's own call
-    message = " ".join(_text(exc).split())
-    frame = own.pick(_innermost_first(tb))
-    record: dict[str, Any] = {
-        "type": type(exc).__name__,
-        "message": message if len(message) <= MAX_DETAIL else message[:MAX_DETAIL] + "...",
-        "frame": frame._asdict() if frame else None,
-    }
-    if isinstance(exc, KeyError):
-        record["keyed"] = True
+    key = (
+        type(exc).__name__,
+        " ".join(_text(exc).split()),
+        own.raise_site(tb),
+        isinstance(exc, KeyError),
+    )
     if not rejected:
-        record["trace"] = _trace(exc, tb)
-    return json.dumps(record)
+        return json.dumps({**_record(*key), "trace": _trace(exc, tb)})
+    encoded = _ENCODED.get(key)
+    if encoded is None:
+        if len(_ENCODED) >= _MAX_ENCODED:
+            _ENCODED.clear()
+        encoded = _ENCODED[key] = json.dumps(_record(*key))
+    return encoded
 
 
 def _describe_return(result: Any) -> str:

@@ -36,6 +36,8 @@ __all__ = ["DEFAULT_MEMORY_LIMIT", "PythonTarget"]
 STARTUP_TIMEOUT = 30.0
 #: MiB of data (heap) a worker may use unless told otherwise.
 DEFAULT_MEMORY_LIMIT = 2048
+#: Rejection replies remembered with their response (most rejections are alike).
+MAX_REMEMBERED = 4096
 
 # Load the worker from its file: ``-m backbeat_fuzz.targets._worker`` would import the whole
 # package first (jsonschema and all), which triples the start-up time of every restart.
@@ -44,11 +46,6 @@ _BOOT = (
     "s=u.spec_from_file_location('backbeat_fuzz_worker',sys.argv[1]);"
     "m=u.module_from_spec(s);s.loader.exec_module(m);m.main(sys.argv[2:])"
 )
-
-_VERDICTS = {
-    _worker.REJECTED: Verdict.REJECTED,
-    _worker.CRASH: Verdict.CRASH,
-}
 
 
 @functools.cache
@@ -133,6 +130,7 @@ class PythonTarget(Target):
         self._worker: WorkerProcess | None = None
         self._own = _worker.OwnCode((), (), ())
         self._main_thread = 0
+        self._rejections: dict[bytes, Response] = {}
         self._start()
 
     # -- the worker's life ------------------------------------------------------------------
@@ -208,6 +206,19 @@ class PythonTarget(Target):
         self._start()
         return _pyfailures.death(ended, elapsed, self._main_thread, self._own)
 
+    def _rejection(self, body: bytes, elapsed: float) -> Response:
+        """The response to a rejection *body*, built once per distinct body."""
+        known = self._rejections.get(body)
+        if known is None:
+            if len(self._rejections) >= MAX_REMEMBERED:
+                self._rejections.clear()
+            record = json.loads(body)
+            known = _pyfailures.exception(Verdict.REJECTED, record, 0.0, self.memory_limit)
+            self._rejections[body] = known
+        return Response(
+            known.verdict, known.detail, elapsed, known.signature, known.location, known.output
+        )
+
     def call(self, data: bytes, parsed: Any = None) -> Response:
         """Send one message to the worker and report the consumer's verdict.
 
@@ -230,8 +241,10 @@ class PythonTarget(Target):
             return Response(Verdict.ACCEPTED, body.decode("utf-8"), elapsed)
         if code == _worker.FAILED:
             raise ValueError(f"{self.name}: {body.decode('utf-8')}")
+        if code == _worker.REJECTED:
+            return self._rejection(body, elapsed)
         record = json.loads(body)
         if record.get("type") == "MemoryError":  # what it holds is not the next input's
             self._stop(kill=True)
             self._start()
-        return _pyfailures.exception(_VERDICTS[code], record, elapsed, self.memory_limit)
+        return _pyfailures.exception(Verdict.CRASH, record, elapsed, self.memory_limit)
