@@ -92,6 +92,14 @@ def test_a_rejection_by_return_is_returned_false(on_path: None) -> None:
     )
 
 
+def test_a_message_no_utf8_can_carry_is_shown_escaped(on_path: None) -> None:
+    with load_target("consumers.causes:lone_surrogate") as target:
+        response = target.call(b"{}")
+    assert response.detail == "ValueError: bad agent_id \\udcff"
+    assert response.signature.endswith(": bad agent_id \\udcff")
+    response.signature.encode("utf-8")  # printable and writable as it is
+
+
 def test_two_missing_fields_on_one_line_are_two_crash_signatures(on_path: None) -> None:
     with load_target("consumers.causes:two_keys") as target:
         hlc, tempo = target.call(b"{}"), target.call(b'{"hlc": 1}')
@@ -120,8 +128,8 @@ def test_a_hang_is_signed_by_the_function_it_hung_in(on_path: None) -> None:
         in_regex = target.call(b'{"agent_id": "' + b"a" * 40 + b'!"}')
         in_python = target.call(b"{}")
     assert (in_regex.verdict, in_regex.detail) == (Verdict.HANG, "no answer within 0.3s")
-    assert in_regex.signature == f"hang at {at('match_agent', '(a+)+')}"
-    assert in_python.signature == f"hang at {at('spin', 'while True')}"
+    assert in_regex.signature == "hang at consumers/causes.py in match_agent"
+    assert in_python.signature == "hang at consumers/causes.py in spin"  # on either line
     assert in_regex.location == f"consumers/causes.py:{line_of('(a+)+')}"
     assert "in match_agent" in in_regex.output
     assert len(in_regex.output) <= 4100
@@ -131,7 +139,8 @@ def test_a_hang_is_signed_by_the_main_thread(on_path: None) -> None:
     with load_target("consumers.causes:sleeps_in_a_thread", timeout=0.3) as target:
         response = target.call(b"{}")
         after = target.call(b"{}")
-    assert response.signature == f"hang at {at('sleeps_in_a_thread', 'worker.join()')}"
+    assert response.signature == "hang at consumers/causes.py in sleeps_in_a_thread"
+    assert response.location == f"consumers/causes.py:{line_of('worker.join()')}"
     assert after.verdict is Verdict.HANG  # a fresh worker each time: the next call was made
 
 

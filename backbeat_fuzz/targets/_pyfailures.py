@@ -10,13 +10,15 @@ rejection (raised)     ``ValueError at mysvc/handler.py:30 in check_hlc: bad hlc
 rejection (returned)   ``returned False``
 crash                  ``AttributeError at mysvc/handler.py:12 in handle``
 crash by ``KeyError``  ``KeyError at mysvc/handler.py:12 in handle: 'hlc'`` (the key)
-hang                   ``hang at mysvc/check.py:40 in match_agent`` (main thread)
+hang                   ``hang at mysvc/check.py in match_agent`` (main thread; no line)
 death                  ``exit code 3``; ``killed by SIGSEGV at mysvc/native.py:8 in parse``
 =====================  ============================================================
 
 The frame is the innermost one in the consumer's own code (:class:`._worker.OwnCode`), else
-the innermost. A hang with no stack (a worker that ignores the dump signal) has an empty
-signature: nothing tells its causes apart.
+the innermost. A hang's signature names the file and function but not the line: a loop is
+caught on any of its lines, and one loop is one cause (its location has the line it was on).
+A hang with no stack (a worker that ignores the dump signal) has an empty signature: nothing
+tells its causes apart.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ def hang(timeout: float, elapsed: float, dump: str, main_thread: int, own: OwnCo
     """The response to a worker that gave no answer in time, from its stack *dump*."""
     frames, text = main_stack(dump, main_thread)
     frame = own.pick(frames)
-    signature = f"hang at {_where(frame)}" if frame else ""
+    signature = f"hang at {frame.file} in {frame.function}" if frame else ""
     detail = f"no answer within {timeout}s"
     return Response(
         Verdict.HANG, detail, elapsed, signature[:MAX_SIGNATURE], _location(frame), text
