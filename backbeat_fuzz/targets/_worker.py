@@ -147,7 +147,7 @@ class OwnCode:
         if shown is None:
             path = os.path.abspath(filename)
             root = next((r for r in self.roots if path.startswith(r)), None)
-            shown = path[len(root) :] if root else os.path.basename(path)
+            shown = _utf8(path[len(root) :] if root else os.path.basename(path))
             self._shown[filename] = shown
         return shown
 
@@ -224,13 +224,18 @@ def resolve(name: str, *, default_module: str | None = None) -> Any:
     return obj
 
 
+def _utf8(text: str) -> str:
+    """*text* with what UTF-8 cannot carry (lone surrogates) as ``\\udcff`` escapes."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _text(exc: BaseException) -> str:
     # jsonschema's str() appends the whole schema and instance; its .message is the line.
     module = sys.modules.get("jsonschema.exceptions")
-    if module is not None and isinstance(exc, module.ValidationError):
-        return str(exc.message)
     try:
-        return str(exc)
+        if module is not None and isinstance(exc, module.ValidationError):
+            return _utf8(str(exc.message))
+        return _utf8(str(exc))
     except Exception:
         return "<unprintable>"
 
@@ -246,7 +251,7 @@ def describe(exc: BaseException) -> str:
 def _trace(exc: BaseException, tb: TracebackType | None) -> str:
     import traceback  # only a crash pays for it
 
-    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    text = _utf8("".join(traceback.format_exception(type(exc), exc, tb)))
     return text if len(text) <= MAX_TRACE else "..." + text[-MAX_TRACE:]
 
 

@@ -115,3 +115,15 @@ def read_null() -> bool:
     import ctypes
 
     return bool(ctypes.string_at(0))
+
+
+def spawns_then_hangs(text: str) -> bool:
+    """Starts a long-lived child (its pid in $CAUSES_PIDFILE), then never answers."""
+    spawns(text)
+    spin()
+    return True
+
+
+def lone_surrogate(text: str) -> bool:
+    """Rejects with a message no UTF-8 can carry."""
+    raise ValueError("bad agent_id \udcff")
