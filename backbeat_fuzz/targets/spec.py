@@ -159,7 +159,7 @@ def _check_memory_limit(spec: str, memory_limit: int | None) -> None:
         raise UsageError(
             f"memory_limit={memory_limit!r} must be a whole number of MiB, e.g. 2048 (0 for none)"
         )
-    if spec.startswith(("cmd:", "http://", "https://")):
+    if spec.startswith(("cmd:", "stdio:", "http://", "https://")):
         raise UsageError(
             f"memory_limit applies to Python targets only; {spec!r} runs outside this tool's "
             "worker, so drop the option (limit the program or service itself)"
