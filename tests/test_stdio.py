@@ -274,6 +274,18 @@ def test_a_command_that_cannot_start_is_a_usage_error() -> None:
             assert str(caught.value) == expected
 
 
+@pytest.mark.parametrize("pause", [0.0, 0.3])  # the banner seen while sending, or before
+def test_a_banner_on_stdout_is_a_usage_error(pause: float) -> None:
+    spec = "stdio:sh -c 'echo listening on stdin; sleep 10'"
+    with load_target(spec) as target, pytest.raises(UsageError) as caught:
+        time.sleep(pause)
+        target.call(b"{}")
+    assert str(caught.value).startswith(
+        f"target {spec!r}: the program wrote 'listening on stdin' to stdout before reading its "
+        "first message (stdout is only for answers: write logs and banners to stderr); check"
+    )
+
+
 def test_a_command_that_never_reads_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stdio_module, "STARTUP_TIMEOUT", 0.3)
     with load_target("stdio:sleep 30") as target, pytest.raises(UsageError) as caught:

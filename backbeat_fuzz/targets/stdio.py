@@ -26,7 +26,8 @@ stderr is read whenever the tool waits, into a ring of the last lines, so a floo
 the program. The clock of a message starts when the program starts reading it: a freshly
 started program gets up to :data:`STARTUP_TIMEOUT` to start reading, so a slow start is never
 a hang. A program that exits before reading a message it was sent is started again and the
-message resent, once; a fresh one that does so (a command that cannot start) is a usage error.
+message resent, once; a fresh one that does so (a command that cannot start), or that writes to
+stdout before reading anything (a banner), is a usage error.
 """
 
 from __future__ import annotations
@@ -219,6 +220,8 @@ class _Program:
                 if sent < len(frame):
                     sent += self._write(view[sent:])
                 if (line := self._line()) is not None:
+                    if starting and self.unread() == sent:  # it wrote before reading a byte
+                        raise _Broken(_banner(line))
                     self.fresh, self.took = False, True
                     return line
                 if starting and self.unread() < sent:  # it has started reading: clock on
@@ -339,6 +342,15 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _banner(said: bytes) -> str:
+    """The usage error of a program that writes to stdout before reading any message."""
+    first = said.split(b"\n", 1)[0].decode("utf-8", "backslashreplace")
+    return (
+        f"wrote {_quote(first)!r} to stdout before reading its first message (stdout is only "
+        "for answers: write logs and banners to stderr)"
+    )
+
+
 def _frame(data: bytes) -> bytes:
     """The bytes the protocol sends for one message."""
     return b"%d\n%b\n" % (len(data), data)
@@ -425,6 +437,7 @@ class StdioTarget(Target):
             try:
                 return self._call(_frame(data))
             except _Broken as exc:
+                self._stop(kill=True)
                 self._broken = (
                     f"target {self.name!r}: the program {exc}; check that the command runs on "
                     "its own and reads framed messages on stdin (see docs/targets.md)"
@@ -444,7 +457,7 @@ class StdioTarget(Target):
             return self._restart(Verdict.CRASH, detail, mask(detail), start)
         except _Died:
             return self._died(start)
-        except BaseException:  # _Broken, or interrupted (Ctrl-C) mid-exchange: start afresh
+        except BaseException:  # interrupted (Ctrl-C) mid-exchange: start afresh next time
             self._stop(kill=True)
             raise
 
@@ -455,6 +468,8 @@ class StdioTarget(Target):
         self._tail.clear()  # what it wrote to stderr since its last answer is not this message's
         if stray is None:
             return ""
+        if stray and program.fresh:
+            raise _Broken(_banner(stray))
         returncode = self._stop(kill=True)  # it wrote after its answer, or it exited
         self._tail.clear()
         self._start()
