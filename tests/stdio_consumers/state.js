@@ -1,5 +1,6 @@
 // A StatusClaim consumer's state check through the Node.js adapter: `correct` or `buggy`.
-// The buggy one has three planted bugs (each marked BUG), and nothing else differs.
+// The buggy one has three planted bugs (each marked BUG); the correct one also logs each
+// message with console.log, which must not reach the protocol.
 'use strict';
 const path = require('path');
 const { serve, Reject } = require(
@@ -11,6 +12,7 @@ const STATES = new Set([
 ]);
 
 function correct(message) {
+  console.log('got %d bytes', message.length); // the adapter sends it to stderr
   const fields = JSON.parse(message);
   if (fields === null || typeof fields !== 'object' || !STATES.has(fields.state)) {
     throw new Reject('state is not one of the known states');

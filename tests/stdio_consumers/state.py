@@ -1,6 +1,7 @@
 """A StatusClaim consumer's state check through the Python adapter: ``correct`` or ``buggy``.
 
-The buggy one has three planted bugs (each marked BUG), and nothing else differs.
+The buggy one has three planted bugs (each marked BUG); the correct one also logs each message
+with print, which must not reach the protocol.
 """
 
 import json
@@ -13,7 +14,9 @@ STATES = {"idle", "planning", "executing", "reviewing", "completed", "failed", "
 
 
 def correct(message: bytes) -> None:
-    """Reject a message whose state is missing or not one of STATES."""
+    """Reject a message whose state is missing or not one of STATES (and print it: the
+    adapter sends prints to stderr, and stdin is not the protocol's)."""
+    print("got", len(message), "bytes", sys.stdin.read())
     fields = json.loads(message)
     if not isinstance(fields, dict) or fields.get("state") not in STATES:
         raise Reject("state is not one of the known states")

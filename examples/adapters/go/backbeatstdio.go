@@ -34,10 +34,15 @@ const CrashStatus = 70
 type Handler func(message []byte) error
 
 // Main serves handler on stdin and stdout, and exits with status 2 if the input is not framed.
+// While it serves, os.Stdout is os.Stderr and os.Stdin is empty, so the handler cannot garble
+// the protocol.
 func Main(handler Handler) {
-	answers := os.Stdout
+	messages, answers := os.Stdin, os.Stdout
 	os.Stdout = os.Stderr
-	if err := Serve(handler, os.Stdin, answers); err != nil {
+	if devnull, err := os.Open(os.DevNull); err == nil {
+		os.Stdin = devnull
+	}
+	if err := Serve(handler, messages, answers); err != nil {
 		fmt.Fprintln(os.Stderr, "backbeatstdio:", err)
 		os.Exit(2)
 	}

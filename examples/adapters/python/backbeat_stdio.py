@@ -16,7 +16,8 @@ docs/targets.md): each message arrives as its length in bytes, ``\\n``, the byte
 answer is one line, ``accept`` or ``reject <reason>``. Any other exception is a crash: the
 traceback and a last line ``crash: <Type>: <text> at <file>:<line> in <function>`` go to
 stderr and the process exits with status 70 (backbeat-fuzz starts it again). ``print`` and
-``sys.stdout`` are sent to stderr, so the handler's output cannot garble the answers.
+``sys.stdout`` are sent to stderr (and stdin is /dev/null), so the handler cannot garble the
+protocol.
 """
 
 from __future__ import annotations
@@ -50,6 +51,20 @@ def _messages(stream: BinaryIO) -> Iterator[bytes]:
         if len(data) != int(size) or stream.read(1) != b"\n":
             sys.exit("backbeat_stdio: the input ended inside a message")
         yield data
+
+
+def _claim_pipes() -> tuple[BinaryIO, BinaryIO]:
+    """Move the protocol off fds 0 and 1, and point them at /dev/null and stderr, so that
+    the handler's prints (and reads) cannot touch it."""
+    sys.stdout.flush()
+    messages = os.fdopen(os.dup(0), "rb")
+    answers = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return messages, answers
 
 
 def _one_line(text: str) -> str:
@@ -99,9 +114,7 @@ def serve(
         reject_on: exception classes that mean "rejected" (``json.JSONDecodeError`` and
             ``UnicodeDecodeError`` are ``ValueError`` s).
     """
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the handler's prints go to stderr
-    sys.stdout = sys.stderr
-    for data in _messages(sys.stdin.buffer):
+    messages, answers = _claim_pipes()
+    for data in _messages(messages):
         answers.write(_verdict(handler, data, text, tuple(reject_on)))
         answers.flush()

@@ -1,10 +1,12 @@
 // A StatusClaim consumer's state check through the Go adapter: "correct" or "buggy".
-// The buggy one has three planted bugs (each marked BUG), and nothing else differs.
+// The buggy one has three planted bugs (each marked BUG); the correct one also logs each
+// message with fmt.Println, which must not reach the protocol.
 package main
 
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -19,6 +21,7 @@ var states = map[string]bool{
 var errUnknown = errors.New("state is not one of the known states")
 
 func correct(message []byte) error {
+	fmt.Println("got", len(message), "bytes") // the adapter points os.Stdout at stderr
 	var fields map[string]any
 	if err := json.Unmarshal(message, &fields); err != nil {
 		return err
