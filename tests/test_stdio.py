@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -177,6 +178,7 @@ def test_a_death_is_a_crash_quoting_stderr_and_the_next_message_gets_a_new_progr
     assert response.detail == "exit code 3 (stderr: KeyError: 'hlc') before answering"
     assert response.signature == "exit code 3: KeyError: 'hlc'"
     assert response.output == "Traceback...\nKeyError: 'hlc'"
+    assert response.location is None  # not an adapter's crash line
     killed = scripted.call(b"signal:SIGSEGV")
     assert (killed.verdict, killed.signature) == (Verdict.CRASH, "killed by SIGSEGV")
     assert killed.detail == "killed by SIGSEGV before answering"
@@ -389,7 +391,12 @@ def test_adapter_serving_a_correct_consumer_has_no_finding(
 
 #: The exit status of every adapter whose handler crashed.
 CRASH_STATUS = 70
-CRASH_WORDS = {"python": "KeyError: 'state'", "node": "TypeError", "go": "crash: panic:"}
+#: What each adapter's crash line says of the planted crash: the error and where it was raised.
+CRASH_SITES = {
+    "python": re.compile(r".*KeyError: 'state' at state\.py:\d+ in buggy\) before answering"),
+    "node": re.compile(r".*TypeError: .* at state\.js:\d+\) before answering"),
+    "go": re.compile(r".*crash: panic: .* at main\.go:\d+ in main\.buggy\) before answering"),
+}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -412,8 +419,37 @@ def test_adapter_serving_a_buggy_consumer_finds_its_bugs(
     assert "required.state" in {f.rule for f in by_outcome[Outcome.CRASH]}
     for finding in by_outcome[Outcome.CRASH]:
         assert not isinstance(_state(finding), str)
+        assert CRASH_SITES[language].fullmatch(finding.detail), finding.detail
         assert finding.detail.startswith(f"exit code {CRASH_STATUS} (stderr: crash: ")
-        assert CRASH_WORDS[language] in finding.detail
+
+
+#: The signature and location of each buggy consumer's crash on a message without a state.
+CRASH_SIGNATURES = {
+    "python": ("exit code 70: crash: KeyError: 'state' at state.py:<N> in buggy", "state.py:"),
+    "node": (
+        "exit code 70: crash: TypeError: Cannot read properties of undefined (reading "
+        "'toLowerCase') at state.js:<N>",
+        "state.js:",
+    ),
+    "go": (
+        "exit code 70: crash: panic: interface conversion: interface {} is nil, not string at "
+        "main.go:<N> in main.buggy",
+        "main.go:",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_adapter_crash_names_the_error_and_where_it_was_raised(
+    language: str, request: pytest.FixtureRequest
+) -> None:
+    with load_target(_spec(language, "buggy", request)) as target:
+        response = target.call(b'{"type": "backbeat.statusclaim.v1"}')
+        assert target.call(b'{"state": "helping"}').verdict is Verdict.REJECTED  # restarted
+    signature, file = CRASH_SIGNATURES[language]
+    assert (response.verdict, response.signature) == (Verdict.CRASH, signature)
+    assert response.location is not None and response.location.startswith(file)
+    assert response.location.removeprefix(file).isdigit()
 
 
 def _state(finding: Finding) -> object:

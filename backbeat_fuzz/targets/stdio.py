@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import select
 import shlex
 import shutil
@@ -72,6 +73,9 @@ MAX_STDERR_LINE = 300
 MAX_QUOTE = 200
 
 _WORDS = {b"accept": Verdict.ACCEPTED, b"reject": Verdict.REJECTED}
+#: The adapters' last stderr line on a crash, ``crash: <error> at <file>:<line>[ in <func>]``:
+#: the file and line become the response's location.
+_CRASH_SITE = re.compile(r"crash: .* at (\S+:\d+)(?: in \S+)?")
 
 
 class _Died(Exception):
@@ -505,11 +509,13 @@ class StdioTarget(Target):
         returncode = self._stop(kill=False)
         said = self._tail.last_line()
         signature = describe_exit(returncode) + (f": {mask(said)}" if said else "")
+        site = _CRASH_SITE.fullmatch(said)
         response = Response(
             Verdict.CRASH,
             f"{self._exit(returncode)} before answering",
             elapsed,
             signature,
+            location=site.group(1) if site else None,
             output=self._tail.text(),
         )
         self._start()
