@@ -141,6 +141,7 @@ def test_http_a_dripping_answer_is_a_hang_at_the_timeout(raw_service: StartServi
     with load_target(service.url, timeout=1.0) as target:
         response, took = _timed(lambda: target.call(b"{}"))
     assert (response.verdict, response.detail) == (Verdict.HANG, "no answer within 1.0s")
+    assert response.signature == "hang"  # one cause: nothing from outside tells hangs apart
     assert 1.0 <= took < 2.0
 
 
@@ -295,7 +296,7 @@ def test_command_endless_stderr_is_a_hang_at_the_timeout() -> None:
     endless = _python_cmd('import sys\nwhile True: sys.stderr.write("y" * 4096)')
     with load_target(endless, timeout=0.5) as target:
         (response, peak), took = _timed(lambda: _peak_mib(lambda: target.call(b"{}")))
-    assert response.verdict is Verdict.HANG
+    assert (response.verdict, response.signature) == (Verdict.HANG, "hang")
     assert took < 2.0
     assert peak < 4
 

@@ -17,8 +17,8 @@ death                  ``exit code 3``; ``killed by SIGSEGV at mysvc/native.py:8
 The frame is the innermost one in the consumer's own code (:class:`._worker.OwnCode`), else
 the innermost. A hang's signature names the file and function but not the line: a loop is
 caught on any of its lines, and one loop is one cause (its location has the line it was on).
-A hang with no stack (a worker that ignores the dump signal) has an empty signature: nothing
-tells its causes apart.
+A hang with no stack (a worker that ignores the dump signal) is signed ``hang``, as an
+``stdio:``, ``cmd:`` or ``http://`` hang is: nothing else tells its causes apart.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def hang(timeout: float, elapsed: float, dump: str, main_thread: int, own: OwnCo
     """The response to a worker that gave no answer in time, from its stack *dump*."""
     frames, text = main_stack(dump, main_thread)
     frame = own.pick(frames)
-    signature = f"hang at {frame.file} in {frame.function}" if frame else ""
+    signature = f"hang at {frame.file} in {frame.function}" if frame else "hang"
     detail = f"no answer within {timeout}s"
     return Response(
         Verdict.HANG, detail, elapsed, signature[:MAX_SIGNATURE], _location(frame), text

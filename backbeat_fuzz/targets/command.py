@@ -13,7 +13,8 @@ so a background child that holds stderr open cannot hold the call. Of stderr onl
 Signatures (the part of the quoted stderr line that names the cause, masked with
 :func:`~backbeat_fuzz.signature.mask`): ``exit code 3: bad hlc <str>``,
 ``killed by SIGSEGV: <the last stderr line>``, or the bare exit (``exit code 2``) when stderr is
-empty. A hang's signature is empty: nothing tells its causes apart.
+empty. A hang is signed ``hang``: nothing from outside tells its causes apart, so they are
+one.
 """
 
 from __future__ import annotations
@@ -214,7 +215,7 @@ class CommandTarget(Target):
                 kill_group(proc.pid)  # before the wait that reaps it: the group id is its own
         elapsed = time.perf_counter() - start
         if not exited:
-            return Response(Verdict.HANG, f"no answer within {self.timeout}s", elapsed)
+            return Response(Verdict.HANG, f"no answer within {self.timeout}s", elapsed, "hang")
         return _response(proc.returncode, bytes(run.stderr), elapsed)
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ one is left unread and its connection closed.
 Signatures: ``HTTP 500: internal error at <str>`` (the status and the body's first line,
 masked with :func:`~backbeat_fuzz.signature.mask`), or ``HTTP 500`` for an empty body;
 ``connection dropped``, ``connection refused``, or the error's class name for anything else.
-A hang's signature is empty: nothing tells its causes apart.
+A hang is signed ``hang``: nothing from outside tells its causes apart, so they are one.
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ class HttpTarget(Target):
             return self._post(data, deadline)
         except TimeoutError:
             self._drop()
-            return _Answer(Verdict.HANG, f"no answer within {self.timeout}s")
+            return _Answer(Verdict.HANG, f"no answer within {self.timeout}s", "hang")
         except ConnectionRefusedError:
             self._drop()
             detail = "connection refused: the service stopped listening"
