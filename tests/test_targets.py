@@ -15,10 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backbeat_fuzz.errors import UsageError
 from backbeat_fuzz.model import Verdict
-from backbeat_fuzz.targets import InputMode, Response, Target, load_target
+from backbeat_fuzz.targets import InputMode, Response, Target, _worker, load_target
 
 MYSVC = """
 import json
@@ -642,8 +644,6 @@ def test_worker_runs_in_its_own_process(consumers: Path) -> None:
 
 
 def test_worker_also_runs_as_a_module(consumers: Path) -> None:
-    from backbeat_fuzz.targets import _worker
-
     request = _worker.REQUEST.pack(2) + b"{}"
     config = json.dumps({"spec": "mysvc.value_error", "mode": "str"})
     done = subprocess.run(
@@ -657,16 +657,35 @@ def test_worker_also_runs_as_a_module(consumers: Path) -> None:
     while rest:
         code, size = _worker.REPLY.unpack_from(rest)
         end = _worker.REPLY.size + size
-        replies.append((code, json.loads(rest[_worker.REPLY.size : end])))
+        replies.append((code, rest[_worker.REPLY.size : end].decode()))
         rest = rest[end:]
     assert [code for code, _ in replies] == [_worker.READY, _worker.REJECTED]
-    assert replies[0][1]["own"] == [str(consumers / "mysvc.py")]
-    frame = {
-        "file": "mysvc.py",
-        "line": line_of('raise ValueError("bad hlc")'),
-        "function": "value_error",
-    }
-    assert replies[1][1] == {"type": "ValueError", "message": "bad hlc", "frame": frame}
+    assert json.loads(replies[0][1])["own"] == [str(consumers / "mysvc.py")]
+    frame = _worker.Frame("mysvc.py", line_of('raise ValueError("bad hlc")'), "value_error")
+    assert _worker.Failure.decode(replies[1][1]) == ("ValueError", frame, False, "bad hlc", "")
+
+
+_TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+
+
+@given(
+    kind=_TEXTS,
+    frame=st.none() | st.builds(_worker.Frame, _TEXTS.filter(bool), st.integers(0, 10**6), _TEXTS),
+    keyed=st.booleans(),
+    message=_TEXTS,
+    trace=_TEXTS,
+)
+def test_a_failure_record_survives_its_encoding(
+    kind: str, frame: _worker.Frame | None, keyed: bool, message: str, trace: str
+) -> None:
+    def clean(text: str) -> str:
+        return text.replace(_worker.SEP, " ")
+
+    failure = _worker.Failure(kind, frame, keyed, message, trace)
+    if frame is not None:
+        frame = _worker.Frame(clean(frame.file), frame.line, clean(frame.function))
+    expected = _worker.Failure(clean(kind), frame, keyed, clean(message), clean(trace))
+    assert _worker.Failure.decode(failure.encode()) == expected
 
 
 def test_an_interrupted_call_leaves_the_target_usable(

@@ -1,6 +1,6 @@
 """A Python worker's failures as :class:`~.spec.Response`: rejections, crashes, hangs, deaths.
 
-The worker reports an exception as a small record (:func:`._worker.failure`); a hang or a
+The worker reports an exception as a small record (:class:`._worker.Failure`); a hang or a
 death by a fatal signal leaves a :mod:`faulthandler` stack dump. This module turns either into
 the response's detail (a short line, as before), signature, location and output. Signatures,
 with every quoted value and number of a message masked by :func:`~backbeat_fuzz.signature.mask`:
@@ -24,12 +24,11 @@ A hang with no stack (a worker that ignores the dump signal) is signed ``hang``,
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..model import Verdict
 from ..signature import MAX_SIGNATURE, mask
 from ._process import Ended
-from ._worker import Frame, OwnCode
+from ._worker import Failure, Frame, OwnCode
 from .spec import Response, describe_exit
 
 __all__ = ["death", "exception", "hang"]
@@ -54,23 +53,19 @@ def _bounded(text: str) -> str:
 
 
 def exception(
-    verdict: Verdict, record: dict[str, Any], elapsed: float, memory_limit: int | None
+    verdict: Verdict, failure: Failure, elapsed: float, memory_limit: int | None
 ) -> Response:
-    """The response to a rejection or crash the worker reported as *record*."""
-    if "returned" in record:
-        detail = f"returned {record['returned']}"
-        return Response(verdict, detail, elapsed, signature=detail)
-    frame = Frame(**record["frame"]) if record["frame"] else None
-    kind, message = record["type"], record["message"]
+    """The response to a rejection or crash the worker reported as *failure*."""
+    frame, kind, message = failure.frame, failure.type, failure.message
     if kind == "MemoryError" and not message and memory_limit:
         message = f"over the memory limit of {memory_limit} MiB"
     detail = f"{kind}: {message}" if message else kind
     signature = f"{kind} at {_where(frame)}" if frame else kind
     if verdict is Verdict.CRASH and frame:
         detail += f" (at {_where(frame)})"
-    if message and (verdict is Verdict.REJECTED or record.get("keyed")):
+    if message and (verdict is Verdict.REJECTED or failure.keyed):
         signature += f": {mask(message)}"
-    output = _bounded(record.get("trace", ""))
+    output = _bounded(failure.trace)
     return Response(verdict, detail, elapsed, signature[:MAX_SIGNATURE], _location(frame), output)
 
 

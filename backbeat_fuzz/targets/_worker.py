@@ -15,9 +15,9 @@ touch it):
   ``FAILED`` with a JSON record of what could not be resolved (the parent words the error);
 - then each request is ``!I`` length + payload (the message bytes, or a pickle of the parsed
   object in ``object`` mode), and each reply is ``!BI`` code + length + UTF-8 body:
-  ``ACCEPTED`` with the detail (``returned True``); ``REJECTED`` or ``CRASH`` with a JSON
-  record (:func:`failure`); ``FAILED`` with the detail of a message a ``str`` consumer cannot
-  take (not UTF-8);
+  ``ACCEPTED`` with the detail (``returned True``); ``REJECTED`` or ``CRASH`` with an encoded
+  :class:`Failure` record (or :data:`RETURNED_FALSE`); ``FAILED`` with the detail of a message
+  a ``str`` consumer cannot take (not UTF-8);
 - end of input: the worker exits.
 
 With a ``dump_fd``, :mod:`faulthandler` writes every thread's stack to that descriptor when
@@ -50,7 +50,10 @@ MAX_TRACE = 4000
 #: The signal the parent sends a hanging worker: dump every thread's stack, then be killed.
 DUMP_SIGNAL = signal.SIGUSR2
 #: The body of a rejection by ``return False``.
-RETURNED_FALSE = json.dumps({"returned": "False"})
+RETURNED_FALSE = "returned False"
+#: Between a failure record's fields: whitespace to ``str.split``, so no message joined from
+#: its words holds one.
+SEP = "\x1f"
 _MIB = 1 << 20
 #: The backbeat_fuzz package this file belongs to: never the consumer's own code.
 _HOME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,6 +73,36 @@ class Frame(NamedTuple):
     file: str
     line: int
     function: str
+
+
+class Failure(NamedTuple):
+    """A rejection or a crash as the worker reports it: cheap to encode and decode.
+
+    ``frame`` is the innermost frame in the consumer's own code (None when unknown);
+    ``keyed`` says the exception is a ``KeyError``, whose key names the cause; ``message`` is
+    one line, bounded; ``trace`` (crashes only) the formatted traceback's end.
+    """
+
+    type: str
+    frame: Frame | None
+    keyed: bool
+    message: str
+    trace: str = ""
+
+    def encode(self) -> str:
+        """The fields joined by :data:`SEP` (any :data:`SEP` in them becomes a space)."""
+        file, line, function = self.frame or ("", 0, "")
+        texts = (self.type, file, function, self.message, self.trace)
+        kind, file, function, message, trace = (t.replace(SEP, " ") for t in texts)
+        keyed = "1" if self.keyed else ""
+        return SEP.join((kind, file, str(line), function, keyed, message, trace))
+
+    @classmethod
+    def decode(cls, body: str) -> Failure:
+        """The record :meth:`encode` made *body* from."""
+        kind, file, line, function, keyed, message, trace = body.split(SEP, 6)
+        frame = Frame(file, int(line), function) if file else None
+        return cls(kind, frame, bool(keyed), message, trace)
 
 
 def _folders(paths: Iterable[str]) -> tuple[str, ...]:
@@ -255,46 +288,17 @@ def _trace(exc: BaseException, tb: TracebackType | None) -> str:
     return text if len(text) <= MAX_TRACE else "..." + text[-MAX_TRACE:]
 
 
-def _record(kind: str, message: str, frame: Frame | None, keyed: bool) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "type": kind,
-        "message": message if len(message) <= MAX_DETAIL else message[:MAX_DETAIL] + "...",
-        "frame": frame._asdict() if frame else None,
-    }
-    if keyed:
-        record["keyed"] = True
-    return record
-
-
-#: Rejection records already encoded, by what they hold: a correct consumer rejects every
-#: invalid message, most of them alike.
-_ENCODED: dict[tuple[str, str, Frame | None, bool], str] = {}
-_MAX_ENCODED = 4096
-
-
 def failure(exc: BaseException, own: OwnCode, *, rejected: bool) -> str:
-    """The JSON record of a rejection or a crash by *exc*.
-
-    ``type`` and ``message`` (bounded), ``frame`` (its innermost frame in the consumer's own
-    code: ``file``, ``line``, ``function``; null if unknown), ``keyed`` for a ``KeyError``
-    (its key names the cause), and for a crash ``trace``, the formatted traceback's end.
-    """
+    """The :class:`Failure` record of a rejection or a crash by *exc*, encoded."""
     tb = exc.__traceback__
     tb = tb.tb_next if tb is not None else None  # tb itself is the worker's own call
-    key = (
-        type(exc).__name__,
-        " ".join(_text(exc).split()),
-        own.raise_site(tb),
-        isinstance(exc, KeyError),
-    )
-    if not rejected:
-        return json.dumps({**_record(*key), "trace": _trace(exc, tb)})
-    encoded = _ENCODED.get(key)
-    if encoded is None:
-        if len(_ENCODED) >= _MAX_ENCODED:
-            _ENCODED.clear()
-        encoded = _ENCODED[key] = json.dumps(_record(*key))
-    return encoded
+    message = " ".join(_text(exc).split())
+    if len(message) > MAX_DETAIL:
+        message = message[:MAX_DETAIL] + "..."
+    trace = "" if rejected else _trace(exc, tb)
+    return Failure(
+        type(exc).__name__, own.raise_site(tb), isinstance(exc, KeyError), message, trace
+    ).encode()
 
 
 def _describe_return(result: Any) -> str:

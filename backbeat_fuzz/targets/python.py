@@ -212,12 +212,16 @@ class PythonTarget(Target):
         if known is None:
             if len(self._rejections) >= MAX_REMEMBERED:
                 self._rejections.clear()
-            record = json.loads(body)
-            known = _pyfailures.exception(Verdict.REJECTED, record, 0.0, self.memory_limit)
-            self._rejections[body] = known
+            known = self._rejections[body] = self._rejected(body.decode("utf-8"))
         return Response(
             known.verdict, known.detail, elapsed, known.signature, known.location, known.output
         )
+
+    def _rejected(self, text: str) -> Response:
+        if text == _worker.RETURNED_FALSE:
+            return Response(Verdict.REJECTED, text, 0.0, signature=text)
+        failure = _worker.Failure.decode(text)
+        return _pyfailures.exception(Verdict.REJECTED, failure, 0.0, self.memory_limit)
 
     def call(self, data: bytes, parsed: Any = None) -> Response:
         """Send one message to the worker and report the consumer's verdict.
@@ -243,8 +247,8 @@ class PythonTarget(Target):
             raise ValueError(f"{self.name}: {body.decode('utf-8')}")
         if code == _worker.REJECTED:
             return self._rejection(body, elapsed)
-        record = json.loads(body)
-        if record.get("type") == "MemoryError":  # what it holds is not the next input's
+        failure = _worker.Failure.decode(body.decode("utf-8"))
+        if failure.type == "MemoryError":  # what the worker holds is not the next input's
             self._stop(kill=True)
             self._start()
-        return _pyfailures.exception(Verdict.CRASH, record, elapsed, self.memory_limit)
+        return _pyfailures.exception(Verdict.CRASH, failure, elapsed, self.memory_limit)
