@@ -1,8 +1,9 @@
 """What ``backbeat-validate`` prints: text lines, one JSON document, or NDJSON, as results come.
 
-Every printer writes each result the moment it gets it (flushed when stdout is a pipe or a
-socket, so a reader downstream sees it at once) and keeps only counts, never the results, so a
-stream of any length prints in flat memory. The JSON shapes are documented in
+Every printer writes each result the moment it gets it when stdout is a pipe, a socket or a
+terminal (flushed, so a reader downstream sees it at once; to a file, in batches of
+:data:`_BATCH`), and keeps only counts, never the results, so a stream of any length prints in
+flat memory. The JSON shapes are documented in
 ``docs/validate-output.md``.
 """
 
@@ -84,12 +85,16 @@ class Printer(Protocol):
 
 
 def _live(stream: TextIO) -> bool:
-    """Whether *stream* is a pipe or a socket (whose reader waits for each line)."""
+    """Whether *stream* is a pipe, a socket or a terminal (whose reader waits for each line)."""
     try:
         mode = os.fstat(stream.fileno()).st_mode
     except (OSError, ValueError):  # no file descriptor (a test's buffer) or closed
         return False
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stream.isatty()
+
+
+#: Results held before one write, when nobody downstream waits for each line.
+_BATCH = 256
 
 
 class _Base:
@@ -97,7 +102,8 @@ class _Base:
         self.tally = Tally()
         self._stream = stream
         self._quiet = quiet
-        self._flush = _live(stream)
+        self._live = _live(stream)
+        self._pending: list[str] = []
 
     def _count(self, checked: Checked) -> bool:
         """Count *checked*; whether it is shown."""
@@ -109,9 +115,29 @@ class _Base:
         return True
 
     def _write(self, text: str) -> None:
+        """Write *text*: at once (flushed) to a pipe or a socket, else in batches."""
+        pending = self._pending
+        pending.append(text)
+        if self._live or len(pending) >= _BATCH:
+            self._drain()
+
+    def _drain(self) -> None:
+        text = "".join(self._pending)
+        self._pending.clear()  # first: an interrupt during the write must not repeat it
         self._stream.write(text)
-        if self._flush:
+        if self._live:
             self._stream.flush()
+
+    def _close(self, text: str) -> None:
+        """Write the last *text* and everything still held, and flush."""
+        self._pending.append(text)
+        self._drain()
+        self._stream.flush()
+
+
+def _where(checked: Checked) -> str:
+    """The source as the text output names it: ``file`` or ``file:line``."""
+    return checked.file if checked.line is None else f"{checked.file}:{checked.line}"
 
 
 class TextPrinter(_Base):
@@ -122,16 +148,14 @@ class TextPrinter(_Base):
             return
         result = checked.result
         if result.valid:
-            self._write(f"OK       {checked.source}  {result.message_type}\n")
+            self._write(f"OK       {_where(checked)}  {result.message_type}\n")
             return
-        lines = [f"INVALID  {checked.source}  {result.message_type or 'unknown type'}"]
+        lines = [f"INVALID  {_where(checked)}  {result.message_type or 'unknown type'}"]
         lines += [f"  - {e.path}: {e.message} [{e.rule}]" for e in result.errors]
         self._write("\n".join(lines) + "\n")
 
     def finish(self) -> None:
-        if not self._quiet or self.tally.invalid:
-            self._write(self.tally.line() + "\n")
-        self._stream.flush()
+        self._close(self.tally.line() + "\n" if not self._quiet or self.tally.invalid else "")
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:
@@ -146,8 +170,7 @@ class NdjsonPrinter(_Base):
             self._write(_dumps(checked.to_dict()) + "\n")
 
     def finish(self) -> None:
-        self._write(_dumps({"summary": self.tally.to_dict()}) + "\n")
-        self._stream.flush()
+        self._close(_dumps({"summary": self.tally.to_dict()}) + "\n")
 
 
 def _indented(value: Any, prefix: str) -> str:
@@ -170,8 +193,7 @@ class DocumentPrinter(_Base):
 
     def finish(self) -> None:
         head = "\n  ],\n" if self._shown else '{\n  "results": [],\n'
-        self._write(f'{head}  "summary": {_indented(self.tally.to_dict(), "  ")}\n}}\n')
-        self._stream.flush()
+        self._close(f'{head}  "summary": {_indented(self.tally.to_dict(), "  ")}\n}}\n')
 
 
 def make_printer(stream: TextIO, *, as_json: bool, quiet: bool, ndjson: bool) -> Printer:

@@ -1,9 +1,9 @@
 """``backbeat-validate``: validate BACKBEAT messages from files, folders, text or stdin.
 
 Results stream: a ``.jsonl``/``.ndjson`` file, or NDJSON on stdin, is read one line at a time and
-each result is printed as it is decided (flushed per line when stdout is a pipe), so memory stays
-flat whatever the number of lines and a live feed is validated as it comes. Each line is tried
-on the validator's fast path first and explained by the strict path when it fails
+each result is printed as it is decided (flushed per line to a pipe or a terminal), so memory stays
+flat whatever the number of lines and a live feed is validated as it comes. Each message is
+tried on the validator's fast path first and explained by the strict path when it fails
 (:meth:`~backbeat_fuzz.validator.MessageValidator.validate_message_string` with ``fast=True``).
 
 Exit codes: 0 all valid (or invalid found without ``--exit-code``), 1 invalid found with
@@ -59,7 +59,7 @@ def _path_results(
     with _open(path) as file:
         try:
             if _suffix(path) not in LINE_SUFFIXES:
-                result = validator.validate_message_string(file.read(), kind=kind)
+                result = validate(file.read(), kind=kind, fast=True)
                 yield Checked(name, None, result)
                 return
             for number, line in enumerate(file, start=1):
@@ -82,8 +82,7 @@ def _message_results(
     validator: MessageValidator, messages: Iterator[tuple[Source, bytes]], kind: str | None
 ) -> Iterator[Checked]:
     for source, data in messages:
-        fast = source.line is not None
-        result = validator.validate_message_string(data, kind=kind, fast=fast)
+        result = validator.validate_message_string(data, kind=kind, fast=True)
         yield Checked(source.file, source.line, result)
 
 
