@@ -1,4 +1,6 @@
-"""``backbeat-validate`` against ``check-jsonschema`` on the same 10,000 generated message files.
+"""``backbeat-validate`` against ``check-jsonschema`` on the same 10,000 generated message files,
+then ``--file`` on a 1,000,000-line ``.jsonl`` against an orjson + jsonschema-rs loop
+(:mod:`validate_stream`).
 
 The files are a deterministic mix (7 valid to 3 invalid) of all three kinds, made from the
 examples folder: valid examples with ``beat_index`` (or a count) varied per file, invalid ones
@@ -21,6 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import validate_stream
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -175,6 +179,13 @@ def _invalid_count(summary: str) -> int:
 
 
 def run() -> None:
+    """Both comparisons: the message files, then the line file."""
+    run_files()
+    print("  -- a 1,000,000-line .jsonl: backbeat-validate --file vs orjson + jsonschema-rs")
+    validate_stream.run()
+
+
+def run_files() -> None:
     """Generate the files, time both tools on the BeatFrame ones, print seconds and ratio."""
     for tool in ("backbeat-validate", "check-jsonschema"):
         if not (BIN / tool).exists():

@@ -1,0 +1,226 @@
+"""``backbeat-validate --file`` on a 1,000,000-line ``.jsonl`` against an orjson + jsonschema-rs
+loop over the same lines: seconds (as a ratio) and peak memory, measured side by side.
+
+The file (``bench/.data/``, gitignored, made once and deterministically) cycles through every
+valid example of the three kinds, compacted to one line, with ``beat_index`` (or ``to_beat``)
+varied per line; every 100th line is an invalid example instead (1%), its bytes kept with their
+newlines turned into spaces. The loop is the floor a Python program gets from two Rust engines:
+``orjson.loads`` each line, pick the jsonschema-rs validator (formats asserted) by ``type``, call
+``is_valid``. It is not as strict as ``backbeat-validate`` (orjson keeps the last of duplicate
+keys, jsonschema-rs knows no cross-field rule), so the two invalid counts are printed side by
+side. Each side is a whole process, start-up included, timed best of :data:`REPEATS` in turns;
+peak memory is the process's ``VmHWM`` (Linux), read from ``/proc`` while it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from side_env import side_python
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+DATA = ROOT / "bench" / ".data"
+BIN = Path(sys.executable).parent
+LINES = 1_000_000
+INVALID_EVERY = 100
+#: Bump when the file's recipe changes, so an old file is not reused.
+RECIPE = 1
+STREAM = DATA / f"stream-{LINES}-r{RECIPE}.jsonl"
+SIDE_PACKAGES = {"orjson": "3.13.0", "jsonschema-rs": "0.61.2"}
+TARGET_RATIO = 3.0
+MEMORY_LIMIT_MIB = 100
+REPEATS = 3
+VARIED = ("beat_index", "to_beat")
+
+#: The floor: ``python -c FLOOR SCHEMAS FILE`` prints ``{"valid": N, "invalid": M}``.
+FLOOR = """
+import glob, json, sys
+import jsonschema_rs, orjson
+validators = {}
+for path in sorted(glob.glob(sys.argv[1] + "/*.schema.json")):
+    schema = json.load(open(path, encoding="utf-8"))
+    validators[schema["properties"]["type"]["const"]] = jsonschema_rs.validator_for(
+        schema, validate_formats=True
+    )
+valid = invalid = 0
+with open(sys.argv[2], "rb") as lines:
+    for line in lines:
+        if line.isspace():
+            continue
+        try:
+            message = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            invalid += 1
+            continue
+        check = validators.get(message.get("type")) if isinstance(message, dict) else None
+        if check is not None and check.is_valid(message):
+            valid += 1
+        else:
+            invalid += 1
+print(json.dumps({"valid": valid, "invalid": invalid}))
+"""
+
+
+def _templates() -> tuple[list[dict[str, Any]], list[bytes]]:
+    """The valid examples (as objects) and the invalid ones as single lines (the empty file,
+    which would be a blank line, left out)."""
+    valid = [json.loads(p.read_bytes()) for p in sorted(EXAMPLES.glob("valid/*.json"))]
+    invalid = [
+        p.read_bytes().replace(b"\n", b" ").replace(b"\r", b" ")
+        for p in sorted(EXAMPLES.glob("invalid/*.json"))
+    ]
+    return valid, [line for line in invalid if not line.isspace() and line]
+
+
+def _line(number: int, valid: list[dict[str, Any]], invalid: list[bytes]) -> bytes:
+    if number % INVALID_EVERY == INVALID_EVERY - 1:
+        return invalid[(number // INVALID_EVERY) % len(invalid)]
+    message = dict(valid[number % len(valid)])
+    for name in VARIED:
+        if name in message:
+            message[name] = message.get("from_beat", 0) + number
+            break
+    return json.dumps(message, ensure_ascii=False).encode()
+
+
+def stream_file() -> Path:
+    """The benchmark's line file, written once (about 300 MB)."""
+    if STREAM.exists():
+        return STREAM
+    DATA.mkdir(parents=True, exist_ok=True)
+    print(f"  writing {STREAM.relative_to(ROOT)} ({LINES:,} lines, once)", flush=True)
+    valid, invalid = _templates()
+    partial = STREAM.with_suffix(".partial")
+    with open(partial, "wb") as out:
+        for number in range(LINES):
+            out.write(_line(number, valid, invalid) + b"\n")
+    partial.replace(STREAM)
+    return STREAM
+
+
+def _hwm_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        return 0
+
+
+def measured(command: list[str], stdout: Any) -> tuple[float, int, str]:
+    """Seconds, peak resident KiB and stdout (when captured) of one run of *command*."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE)
+    peak = [0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _hwm_kib(proc.pid))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    if proc.returncode not in (0, 1) or b"Traceback" in err:
+        raise SystemExit(f"{command[0]} failed (exit {proc.returncode}): {err[-300:]!r}")
+    return elapsed, peak[0], (out or b"").decode()
+
+
+def _sides(path: Path, side: Path) -> dict[str, list[str]]:
+    validate = str(BIN / "backbeat-validate")
+    return {
+        "backbeat-validate --file F (output to /dev/null)": [validate, "--file", str(path)],
+        "backbeat-validate --file F --quiet": [validate, "--file", str(path), "--quiet"],
+        "orjson + jsonschema-rs loop": [str(side), "-c", FLOOR, str(ROOT / "schemas"), str(path)],
+    }
+
+
+def _best(sides: dict[str, list[str]]) -> dict[str, tuple[float, int, str]]:
+    """Each side's best seconds, highest peak and last output, the sides run in turns."""
+    runs: dict[str, list[tuple[float, int, str]]] = {name: [] for name in sides}
+    with open(os.devnull, "wb") as devnull:
+        for _ in range(REPEATS):
+            for name, command in sides.items():
+                quiet_or_floor = "--quiet" in command or "-c" in command
+                runs[name].append(measured(command, subprocess.PIPE if quiet_or_floor else devnull))
+    return {
+        name: (min(r[0] for r in done), max(r[1] for r in done), done[-1][2])
+        for name, done in runs.items()
+    }
+
+
+def _invalid(name: str, output: str) -> str:
+    if name.startswith("orjson"):
+        return str(json.loads(output)["invalid"])
+    found = re.search(r"(\d+) invalid", output)
+    return found[1] if found else "?"
+
+
+def _per_line(path: Path, count: int = 20_000) -> str:
+    """Where the time of a line goes, in microseconds, in this process (best of REPEATS): the
+    fast path's parse and check on valid lines, and the strict path on the invalid ones."""
+    from backbeat_fuzz import MessageValidator
+    from backbeat_fuzz._fastcheck import parse_plain
+
+    validator = MessageValidator()
+    with open(path, "rb") as lines:
+        sample = [line.rstrip(b"\r\n") for _, line in zip(range(count), lines, strict=False)]
+    valid = [line for line in sample if validator.accepts(line) is not None]
+    invalid = [line for line in sample if validator.accepts(line) is None]
+
+    def best(action: Any, items: list[bytes]) -> float:
+        times = []
+        for _ in range(REPEATS):
+            start = time.process_time()
+            for item in items:
+                action(item)
+            times.append(time.process_time() - start)
+        return min(times) / max(len(items), 1) * 1e6
+
+    parse = best(parse_plain, valid)
+    accepts = best(validator.accepts, valid)
+    strict = best(lambda line: validator.validate_message_string(line, fast=True), invalid)
+    return (
+        f"valid line: parse {parse:.1f} + check {accepts - parse:.1f} us; "
+        f"invalid line (fast path, then strict): {strict:.0f} us (CPU time, {count:,} lines)"
+    )
+
+
+def run() -> None:
+    """Make the file and the side environment, time the sides, print seconds, ratios, memory."""
+    side = side_python(SIDE_PACKAGES)
+    if side is None:
+        print("  the orjson + jsonschema-rs side environment is unavailable: nothing compared")
+        return
+    path = stream_file()
+    size = path.stat().st_size / 1e6
+    print(f"  {LINES:,} lines, {size:.0f} MB, 1 in {INVALID_EVERY} invalid; best of {REPEATS}")
+    results = _best(_sides(path, side))
+    floor = results["orjson + jsonschema-rs loop"][0]
+    for name, (seconds, peak, output) in results.items():
+        ratio = f"{seconds / floor:.2f}x the floor" if not name.startswith("orjson") else "floor"
+        invalid = _invalid(name, output) if output else "-"
+        print(
+            f"  {name:50s} {seconds:6.2f}s  {ratio:18s} peak {peak / 1024:5.1f} MiB"
+            f"  invalid: {invalid}"
+        )
+    print(f"  in-process: {_per_line(path)}")
+    for name, (seconds, peak, _) in results.items():
+        if name.startswith("backbeat"):
+            verdict = "meets" if seconds / floor <= TARGET_RATIO else "misses"
+            memory = "meets" if peak / 1024 < MEMORY_LIMIT_MIB else "misses"
+            print(
+                f"  {name}: {verdict} the {TARGET_RATIO:.0f}x target, "
+                f"{memory} the {MEMORY_LIMIT_MIB} MiB one"
+            )
