@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -167,10 +167,24 @@ def mutation_catalogue(
 
 @dataclass(frozen=True)
 class _Source:
-    """What one invalid-message strategy draws from (with a short repr for Hypothesis' notes)."""
+    """What one invalid-message strategy draws from (with a short repr for Hypothesis' notes):
+    the rules in catalogue order, each with its operators (``json.nan``: one per number field),
+    and the strategies that pick them, built once."""
 
     plan: KindPlan
-    by_rule: tuple[tuple[MutationOp, ...], ...]  # in catalogue order; json.nan: one per number
+    by_rule: tuple[tuple[MutationOp, ...], ...]
+    pick_rule: st.SearchStrategy[tuple[MutationOp, ...]] = field(init=False, compare=False)
+    pick_op: dict[str, st.SearchStrategy[MutationOp]] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pick_rule", st.sampled_from(self.by_rule))
+        picks = {g[0].rule: st.sampled_from(g) for g in self.by_rule if len(g) > 1}
+        object.__setattr__(self, "pick_op", picks)
+
+    def op(self, draw: st.DrawFn) -> MutationOp:
+        """Every rule alike, however many operators it has; then one of its operators."""
+        group = draw(self.pick_rule)
+        return group[0] if len(group) == 1 else draw(self.pick_op[group[0].rule])
 
     def __repr__(self) -> str:
         return f"<{self.plan.kind.name}: {len(self.by_rule)} rules>"
@@ -182,15 +196,24 @@ class _Source:
         printer.text(repr(self))
 
 
+_STARTS: dict[int, st.SearchStrategy[int]] = {}
+
+
+def _start(count: int) -> st.SearchStrategy[int]:
+    """Which of *count* candidate edits to try first (built once per count)."""
+    if count not in _STARTS:
+        _STARTS[count] = st.integers(0, count - 1)
+    return _STARTS[count]
+
+
 @st.composite
 def _mutants(draw: st.DrawFn, source: _Source) -> Mutant:
     plan = source.plan
-    group = draw(st.sampled_from(source.by_rule))  # every rule alike, however many operators
-    op = group[0] if len(group) == 1 else draw(st.sampled_from(group))
+    op = source.op(draw)
     message = plan.materialise(draw(plan.valid), op.needs or op.path, draw)
     edits = op.candidates(get_path(message, op.path), message)
     assume(edits)
-    start = draw(st.integers(0, len(edits) - 1))
+    start = draw(_start(len(edits)))
     fallback = None
     for edit in edits[start:] + edits[:start]:
         judged = plan.judge(op, message, edit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -246,11 +246,23 @@ def compile_kind(
     ]
     ops += [_rule_edits(rule) for rule in kind.rules]
     ops += list(text_ops())
-    oracle_valid = functools.partial(_is_valid, validator, kind.name)
     valid = builder.build(root).map(lambda m: _swap(m, kind.rules) if isinstance(m, dict) else m)
     if kind.rules:
-        valid = valid.filter(oracle_valid)
+        valid = valid.filter(_repair_check(kind, nodes, validator))
     return KindPlan(kind, validator, builder, valid, tuple(ops), nodes)
+
+
+def _repair_check(
+    kind: MessageKind, nodes: Mapping[Path, Mapping[str, Any]], validator: MessageValidator
+) -> Callable[[Any], bool]:
+    """What a repaired message must pass. Swapping two fields of the same schema keeps both
+    valid, so only the rules need checking (cheap; a swap for one rule may break another, and
+    ``<``, ``==`` and ``!=`` are not always mended by a swap); fields of different schemas
+    may leave a bound broken, so the whole oracle judges then."""
+    same = all(nodes.get((r.left,)) == nodes.get((r.right,)) for r in kind.rules)
+    if same:
+        return lambda message: all(rule.holds(message) for rule in kind.rules)
+    return functools.partial(_is_valid, validator, kind.name)
 
 
 def _is_valid(validator: MessageValidator, kind: str, message: Any) -> bool:

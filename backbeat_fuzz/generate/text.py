@@ -21,6 +21,7 @@ from ..errors import UnsupportedSchemaError
 from ..formats import FORMATS
 
 __all__ = [
+    "FORMAT_LONGEST",
     "FORMAT_STRATEGIES",
     "INTERESTING_CHARACTERS",
     "RUN_CHARACTERS",
@@ -433,9 +434,19 @@ _DAYS = st.one_of(
 )
 
 
-def _fraction(draw: st.DrawFn, fraction: str | None) -> str:
-    """*fraction*, or for None any number of digits (one more draw)."""
-    return fraction if fraction is not None else "." + draw(st.text("0123456789", min_size=1))
+_DIGIT_RUNS: dict[int | None, st.SearchStrategy[str]] = {}
+
+
+def _digits(most: int | None) -> st.SearchStrategy[str]:
+    """One to *most* decimal digits (None: any number), built once per cap."""
+    if most not in _DIGIT_RUNS:
+        _DIGIT_RUNS[most] = st.text("0123456789", min_size=1, max_size=most)
+    return _DIGIT_RUNS[most]
+
+
+def _fraction(draw: st.DrawFn, fraction: str | None, most: int | None) -> str:
+    """*fraction*, or for None one to *most* digits (one more draw)."""
+    return fraction if fraction is not None else "." + draw(_digits(most))
 
 
 def _time_text(clock: str, fraction: str, offset: str) -> str:
@@ -444,35 +455,53 @@ def _time_text(clock: str, fraction: str, offset: str) -> str:
     return f"{clock}{fraction}{offset}"
 
 
+_PICK_ENDING = st.sampled_from(_ENDINGS)
+_PICK_STYLE = st.sampled_from(_STYLES)
+#: The longest date-time and time without the free fraction's digits (a six-character offset).
+_DATE_TIME_REST, _TIME_REST = len("2025-09-05T12:30:00.+05:30"), len("12:30:00.+05:30")
+#: The longest value of each format when the free fraction stays within a field's maxLength:
+#: a longer or equal maxLength is met by construction, with no filter.
+FORMAT_LONGEST = {
+    "date-time": _DATE_TIME_REST + len("123456789012"),
+    "time": _TIME_REST + len("123456789012"),
+    "date": 10,
+    "uuid": 36,
+}
+
+
 @st.composite
-def _times(draw: st.DrawFn) -> str:
+def _times(draw: st.DrawFn, most: int | None = None) -> str:
     clock = draw(_CLOCKS)
-    fraction, offset = draw(st.sampled_from(_ENDINGS))
-    return _time_text(clock, _fraction(draw, fraction), offset)
+    fraction, offset = draw(_PICK_ENDING)
+    return _time_text(clock, _fraction(draw, fraction, most), offset)
 
 
 @st.composite
-def _date_times(draw: st.DrawFn) -> str:
+def _date_times(draw: st.DrawFn, most: int | None = None) -> str:
     """RFC 3339 date-times in three draws: any second of years 1-9999 or a boundary day at a
-    boundary clock (23:59:60 included); T or t, a fraction of any length and an offset from
-    :data:`_OFFSETS` together. Shrinks to :data:`CANONICAL_DATE_TIME`."""
+    boundary clock (23:59:60 included); T or t, a fraction of any length (up to *most* digits)
+    and an offset from :data:`_OFFSETS` together. Shrinks to :data:`CANONICAL_DATE_TIME`."""
     day, clock = draw(_INSTANTS)
-    separator, fraction, offset = draw(st.sampled_from(_STYLES))
-    return f"{day}{separator}{_time_text(clock, _fraction(draw, fraction), offset)}"
+    separator, fraction, offset = draw(_PICK_STYLE)
+    return f"{day}{separator}{_time_text(clock, _fraction(draw, fraction, most), offset)}"
 
 
-def _uuids() -> st.SearchStrategy[str]:
-    return st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper())
+def _cap(max_size: int | None, rest: int) -> int | None:
+    return None if max_size is None else max(max_size - rest, 1)
 
 
+_UUIDS = st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper())
 _EMAIL = re.compile(r"[a-z0-9]{1,8}([._+-][a-z0-9]{1,8}){0,2}@[a-z0-9]{1,8}(\.[a-z]{2,6}){1,2}")
+_EMAILS = st.from_regex(_EMAIL, fullmatch=True)
 
-#: Format -> strategy of valid strings; must cover every checker in :data:`..formats.FORMATS`.
-FORMAT_STRATEGIES: dict[str, Callable[[], st.SearchStrategy[str]]] = {
-    "date-time": _date_times,
-    "date": lambda: _DAYS,
-    "time": _times,
-    "uuid": _uuids,
-    "email": lambda: st.from_regex(_EMAIL, fullmatch=True),
+#: Format -> strategy of valid strings of at most a length (None: any; the date-time and
+#: time fractions stay within it, see :data:`FORMAT_LONGEST`); must cover every checker in
+#: :data:`..formats.FORMATS`.
+FORMAT_STRATEGIES: dict[str, Callable[[int | None], st.SearchStrategy[str]]] = {
+    "date-time": lambda max_size=None: _date_times(_cap(max_size, _DATE_TIME_REST)),
+    "date": lambda max_size=None: _DAYS,
+    "time": lambda max_size=None: _times(_cap(max_size, _TIME_REST)),
+    "uuid": lambda max_size=None: _UUIDS,
+    "email": lambda max_size=None: _EMAILS,
 }
 assert set(FORMAT_STRATEGIES) == set(FORMATS), "every asserted format needs a strategy"

@@ -19,12 +19,13 @@ from hypothesis import strategies as st
 
 from ..oracle import SchemaOracle
 from .canonical import JSON_TYPES, _merge
-from .text import FORMAT_STRATEGIES, free_text, pattern_strings
+from .text import FORMAT_LONGEST, FORMAT_STRATEGIES, free_text, pattern_strings
 
 __all__ = ["BUILDERS", "Options", "ValueBuilder", "set_path"]
 
 _BIG = (2**31 - 1, 2**31, 2**32, 2**53 - 1, 2**53, 2**63 - 1, 2**63, 2**64)
 _EXTRA_NAMES = ("x_future_field", "x_future_field_2", "x_future_field_3")
+_BOUND_KEYWORDS = {"type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
 Path = tuple[str, ...]
 
 
@@ -230,7 +231,8 @@ def _number(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.Se
     ints = _integer(
         ValueBuilder(builder.options), {k: v for k, v in node.items() if k != "multipleOf"}, path
     )
-    parts = [floats, ints.filter(oracle.is_valid)]
+    exact = set(node) <= _BOUND_KEYWORDS  # integers within the bounds are valid as built
+    parts = [floats, ints if exact else ints.filter(oracle.is_valid)]
     if boundary:
         parts.append(st.sampled_from(boundary))
     if "multipleOf" in node:
@@ -272,11 +274,12 @@ def _string(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.Se
     lo, hi = node.get("minLength", 0), node.get("maxLength")
     if "format" not in node:
         return pattern_strings(node["pattern"], lo, hi) if "pattern" in node else free_text(lo, hi)
-    base = FORMAT_STRATEGIES[node["format"]]()
+    base = FORMAT_STRATEGIES[node["format"]](hi)
     if "pattern" in node:
         return base.filter(SchemaOracle(dict(node)).is_valid)
-    if lo == 0 and hi is None:
-        return base
+    longest = FORMAT_LONGEST.get(node["format"])
+    if lo == 0 and (hi is None or (longest is not None and hi >= longest)):
+        return base  # within the lengths by construction
     return base.filter(lambda s: lo <= len(s) and (hi is None or len(s) <= hi))
 
 
