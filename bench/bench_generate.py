@@ -12,13 +12,22 @@ hypothesis-jsonschema 0.23.1 imports Hypothesis internals that hypothesis 6.170.
 it runs in a side virtualenv the benchmark makes at ``bench/.side-env`` (gitignored) with
 :data:`SIDE_PACKAGES`, installed by pip only when missing. Every side runs in its own process
 (the same driver, :data:`DRIVER`), which prints its rate as one JSON line.
+
+A second table compares our two sides with the same sides of an earlier commit of this project
+(:data:`BASELINE_REF`, the implementation before issue 9's strategy work; another with
+``BENCH_BASELINE_REF=<commit>``): its ``backbeat_fuzz`` and ``schemas`` are taken from git into
+``bench/.baseline/<commit>`` (gitignored) and the same driver runs there, interleaved with the
+current tree's runs, so the ratio is measured side by side in one run.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import subprocess
 import sys
+import tarfile
 import venv
 from pathlib import Path
 from typing import Any
@@ -36,6 +45,9 @@ REPEATS = 3
 TARGET_RATIO = 10.0
 #: A side that takes longer than this is stopped (and reported as such).
 TIMEOUT = 120
+#: The commit the "now vs before" ratios compare against: main before issue 9's speed work.
+BASELINE_REF = os.environ.get("BENCH_BASELINE_REF", "868a3caf4863f7c73b0de53a90532426d4def7be")
+BASELINE_ROOT = ROOT / "bench" / ".baseline"
 
 #: The timing driver, the same text on every side: ``python -c DRIVER SIDE KIND SCHEMA N W R``.
 DRIVER = """
@@ -64,14 +76,19 @@ def run(n):
     @given(strategy)
     def body(value):
         count[0] += 1
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     body()
-    return count[0], time.perf_counter() - start
+    return count[0], time.perf_counter() - start, time.process_time() - cpu
 
 run(int(warmup))
-done, seconds = min((run(int(examples)) for _ in range(int(repeats))), key=lambda r: r[1] / r[0])
+runs = [run(int(examples)) for _ in range(int(repeats))]
+done, seconds, _ = min(runs, key=lambda r: r[1] / r[0])
+cpu_done, _, cpu_seconds = min(runs, key=lambda r: r[2] / r[0])
+package = sys.modules.get("backbeat_fuzz")
 print(json.dumps({"examples": done, "seconds": seconds, "rate": done / seconds,
-                  "hypothesis": hypothesis.__version__}))
+                  "cpu_rate": cpu_done / cpu_seconds,
+                  "hypothesis": hypothesis.__version__,
+                  "package": getattr(package, "__file__", None)}))
 """
 
 
@@ -106,8 +123,37 @@ def side_env() -> Path | None:
     return SIDE_PYTHON
 
 
-def measure(python: Path | str, side: str, kind: str) -> dict[str, Any] | None:
-    """Run the driver for one side and kind; its JSON result, or None (and why) on failure."""
+def _extract(ref: str, folder: str, into: Path) -> None:
+    """Write *folder* of commit *ref* under *into* (raises CalledProcessError if git cannot)."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, folder],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+
+
+def baseline_tree(ref: str = BASELINE_REF) -> Path | None:
+    """A folder holding commit *ref*'s package (schemas inside it, as installed), made once;
+    None (and why) when git does not have that commit (a shallow clone)."""
+    tree = BASELINE_ROOT / ref
+    if (tree / "backbeat_fuzz" / "schemas").is_dir():
+        return tree
+    try:
+        _extract(ref, "backbeat_fuzz", tree)
+        _extract(ref, "schemas", tree / "backbeat_fuzz")
+    except (subprocess.CalledProcessError, OSError) as exc:
+        print(f"  baseline {ref[:12]} unavailable ({exc}); fetch the full history to compare")
+        return None
+    return tree
+
+
+def measure(
+    python: Path | str, side: str, kind: str, tree: Path = ROOT, examples: int = EXAMPLES
+) -> dict[str, Any] | None:
+    """Run the driver for one side and kind in *tree* (the package imported from there); its
+    JSON result, or None (and why) on failure."""
     schema = SCHEMAS / f"{kind}-v1.schema.json"
     command = [
         str(python),
@@ -116,13 +162,13 @@ def measure(python: Path | str, side: str, kind: str) -> dict[str, Any] | None:
         side,
         kind,
         str(schema),
-        str(EXAMPLES),
+        str(examples),
         str(WARMUP),
         str(REPEATS),
     ]
     try:
         proc = subprocess.run(
-            command, capture_output=True, text=True, check=False, timeout=TIMEOUT, cwd=ROOT
+            command, capture_output=True, text=True, check=False, timeout=TIMEOUT, cwd=tree
         )
     except subprocess.TimeoutExpired:
         print(f"  {side} on {kind}: stopped after {TIMEOUT}s")
@@ -164,17 +210,70 @@ def _row(kind: str, valid: float | None, invalid: float | None, theirs: float | 
     ]
 
 
-def _print_table(rows: list[list[str]]) -> None:
-    widths = [max(len(row[i]) for row in [list(HEADER), *rows]) for i in range(len(HEADER))]
-    for row in [list(HEADER), *rows]:
+def _print_table(rows: list[list[str]], header: tuple[str, ...] = HEADER) -> None:
+    widths = [max(len(row[i]) for row in [list(header), *rows]) for i in range(len(header))]
+    for row in [list(header), *rows]:
         cells = [row[0].ljust(widths[0])] + [
             c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
         ]
         print("  " + "  ".join(cells))
 
 
+BEFORE_HEADER = ("kind", "valid/cpu-s now", "before", "ratio valid", "invalid/cpu-s now",
+                 "before", "ratio invalid")  # fmt: skip
+
+
+def _before_row(kind: str, rates: list[float | None]) -> list[str]:
+    valid, valid_before, invalid, invalid_before = rates
+    return [
+        kind,
+        _cell(valid, 0),
+        _cell(valid_before, 0),
+        _cell(_ratio(valid, valid_before), 2) + "x",
+        _cell(invalid, 0),
+        _cell(invalid_before, 0),
+        _cell(_ratio(invalid, invalid_before), 2) + "x",
+    ]
+
+
+#: Alternating runs per side and kind in the now-vs-before table (machine load drifts), and
+#: examples per timed run there (more than above: message sizes vary from run to run).
+ROUNDS = 3
+BEFORE_EXAMPLES = 600
+
+
+def _best_of_rounds(side: str, kind: str, tree: Path) -> tuple[float | None, float | None]:
+    """The best rate of *side* on *kind* now and in *tree*, the two run in turns."""
+    now: list[float] = []
+    before: list[float] = []
+    for _ in range(ROUNDS):
+        for where, rates in ((ROOT, now), (tree, before)):
+            result = measure(sys.executable, side, kind, where, BEFORE_EXAMPLES)
+            if result is not None and Path(result["package"]).is_relative_to(where):
+                rates.append(result["cpu_rate"])
+    return max(now, default=None), max(before, default=None)
+
+
+def run_against_baseline() -> None:
+    """Our valid and invalid sides now and at :data:`BASELINE_REF`, interleaved per kind."""
+    tree = baseline_tree()
+    if tree is None:
+        return
+    rows = []
+    for kind in KINDS:
+        rates = [_best_of_rounds(side, kind, tree) for side in ("valid", "invalid")]
+        rows.append(_before_row(kind, [rate for pair in rates for rate in pair]))
+    print(
+        f"  now vs before (commit {BASELINE_REF[:12]}): the same driver, {BEFORE_EXAMPLES} "
+        f"examples, the two trees alternating {ROUNDS} times per side and kind, the best "
+        "rate of each, per second of "
+        "CPU time (what the process itself spent: steadier than wall time on a shared machine)"
+    )
+    _print_table(rows, BEFORE_HEADER)
+
+
 def run() -> None:
-    """Measure the three sides per kind and print the table."""
+    """Measure the three sides per kind and print the table, then the now-vs-before table."""
     side_python = side_env()
     versions: dict[str, str] = {}
     rows = []
@@ -192,6 +291,7 @@ def run() -> None:
         f"generate phase only (hypothesis {used})"
     )
     _print_table(rows)
+    run_against_baseline()
 
 
 if __name__ == "__main__":
