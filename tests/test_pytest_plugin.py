@@ -384,14 +384,6 @@ def test_the_readme_example_suppresses_no_health_check() -> None:
     assert "suppress_health_check" not in example and "settings" not in example
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generate/text.py draws any character with st.characters(codec='utf-8'), whose "
-    "table Hypothesis computes on first use in a fresh .hypothesis/ (about 1.1 s, over the "
-    "too_slow budget); st.characters(exclude_categories=['Cs']) is the same set, draws the same "
-    "examples and costs nothing. generate/ is another engineer's: reported to the lead. Remove "
-    "this mark when it lands (strict: the test fails when it passes).",
-)
 def test_the_readme_given_example_passes_on_a_cold_checkout(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
