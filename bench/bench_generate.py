@@ -272,8 +272,43 @@ def run_against_baseline() -> None:
     _print_table(rows, BEFORE_HEADER)
 
 
+#: Builds each kind's coverage lists in a fresh process: ``python -c COVERAGE KIND``.
+COVERAGE = """
+import json, sys, time
+start = time.perf_counter()
+from backbeat_fuzz.strategies import coverage_mutants, coverage_valid
+imported = time.perf_counter()
+mutants, valid = coverage_mutants(sys.argv[1]), coverage_valid(sys.argv[1])
+print(json.dumps({"mutants": len(mutants), "valid": len(valid),
+                  "seconds": time.perf_counter() - imported}))
+"""
+
+
+def run_coverage() -> None:
+    """How many messages the coverage phase sends per kind, and what building them costs."""
+    print("  coverage lists (built once per process, cold, after the import):")
+    for kind in KINDS:
+        proc = subprocess.run(
+            [sys.executable, "-c", COVERAGE, kind],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=TIMEOUT,
+            cwd=ROOT,
+        )
+        if proc.returncode != 0:
+            print(f"  {kind}: failed: {proc.stderr.strip().splitlines()[-1:]}")
+            continue
+        found = json.loads(proc.stdout)
+        print(
+            f"  {kind:<12} {found['mutants']} mutants + {found['valid']} valid messages "
+            f"in {found['seconds']:.2f}s"
+        )
+
+
 def run() -> None:
-    """Measure the three sides per kind and print the table, then the now-vs-before table."""
+    """Measure the three sides per kind and print the table, then the now-vs-before table and
+    the coverage lists' size and cost."""
     side_python = side_env()
     versions: dict[str, str] = {}
     rows = []
@@ -292,6 +327,7 @@ def run() -> None:
     )
     _print_table(rows)
     run_against_baseline()
+    run_coverage()
 
 
 if __name__ == "__main__":
