@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from .errors import UsageError, did_you_mean
 from .generate import coverage
-from .generate.coverage import Skipped
+from .generate.coverage import Case, Skipped
 from .generate.mutations import FAMILIES, PROBES, MutationOp, is_probe
 from .generate.plan import KindPlan, compile_kind, get_path
 from .generate.values import Options
@@ -34,11 +34,13 @@ __all__ = [
     "FAMILIES",
     "INPUT_MODES",
     "PROBES",
+    "Case",
     "RuleInfo",
     "Skipped",
     "coverage_mutants",
     "coverage_skipped",
     "coverage_valid",
+    "coverage_valid_cases",
     "invalid_messages",
     "is_probe",
     "mutation_catalogue",
@@ -342,5 +344,21 @@ def coverage_valid(
     Returns:
         The same list, in schema order, in every call and every process.
     """
+    cases = coverage_valid_cases(
+        kind, schemas_dir=schemas_dir, integer_floats=integer_floats, extra_fields=extra_fields
+    )
+    return [case.message for case in cases]
+
+
+def coverage_valid_cases(
+    kind: str,
+    *,
+    schemas_dir: str | Path | None = None,
+    integer_floats: bool = False,
+    extra_fields: bool = True,
+) -> list[Case]:
+    """:func:`coverage_valid` with what each message sets and where, as
+    :class:`~backbeat_fuzz.generate.boundaries.Case` records (``note``, ``location``,
+    ``message``), so a false reject can name the field and value it is about."""
     options = Options(integer_floats=integer_floats, extra_fields=extra_fields)
     return copy.deepcopy(coverage.valid_cases(_plan(kind, schemas_dir, options)))

@@ -34,6 +34,7 @@ from backbeat_fuzz.strategies import (
     coverage_mutants,
     coverage_skipped,
     coverage_valid,
+    coverage_valid_cases,
     invalid_messages,
     is_probe,
     mutation_catalogue,
@@ -758,6 +759,25 @@ def test_coverage_valid_has_each_optional_field_present_and_absent(kind: str, pa
     messages = coverage_valid(kind)
     containers = [c for m in messages for c in _values_at(m, path[:-1]) if isinstance(c, dict)]
     assert any(path[-1] in c for c in containers) and any(path[-1] not in c for c in containers)
+
+
+#: Cross-field partners: a boundary on one side moves the other with it.
+PARTNERS = {"from_beat": "to_beat", "to_beat": "from_beat", "on_time_reviews": "agents_reporting",
+            "agents_reporting": "on_time_reviews"}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_coverage_valid_cases_name_the_one_field_they_change(kind: str) -> None:
+    cases = coverage_valid_cases(kind)
+    assert [c.message for c in cases] == coverage_valid(kind)
+    assert (cases[0].location, cases[0].message) == ("", _example(kind))
+    example = _example(kind)
+    for case in cases[1:]:
+        top = re.split(r"[.\[]", case.location)[0]
+        changed = {k for k in example.keys() | case.message.keys()
+                   if example.get(k, ...) != case.message.get(k, ...)}  # fmt: skip
+        assert changed <= {top, PARTNERS.get(top)}, (case.note, case.location, changed)
+        assert changed, case.note
 
 
 def test_coverage_valid_switches() -> None:

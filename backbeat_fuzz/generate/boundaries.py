@@ -43,7 +43,9 @@ Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 @dataclass(frozen=True)
 class Case:
-    """One valid-boundary candidate: what was set, where, and the whole message."""
+    """One valid message of the coverage phase: what was set (``'2016-12-31T23:59:60Z'``,
+    ``absent``, ``an unknown field, null``), where (``deadline_at``, ``issues[0].agent_id``;
+    ``""`` for the README example itself), and the whole message."""
 
     note: str
     location: str

@@ -32,7 +32,15 @@ from .boundaries import Case, boundary_cases
 from .mutations import MutationOp, json_location
 from .plan import KindPlan, apply_edit, get_path
 
-__all__ = ["Skipped", "Variants", "example_of", "mutants", "simplest", "valid_cases"]
+__all__ = [
+    "Case",
+    "Skipped",
+    "Variants",
+    "example_of",
+    "mutants",
+    "simplest",
+    "valid_cases",
+]
 
 T = TypeVar("T")
 _SIMPLEST = settings(
@@ -153,26 +161,27 @@ def mutants(plan: KindPlan, wanted: set[str]) -> Variants:
     )
 
 
-def _distinct(messages: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: dict[str, dict[str, Any]] = {}
-    for message in messages:
-        seen.setdefault(canonical_text(message), message)
+def _distinct(cases: Iterator[Case]) -> list[Case]:
+    """The first case of each distinct message (``0`` and ``0.0`` are two messages)."""
+    seen: dict[str, Case] = {}
+    for case in cases:
+        seen.setdefault(canonical_text(case.message), case)
     return list(seen.values())
 
 
-def _checked(plan: KindPlan, cases: Iterator[Case]) -> Iterator[dict[str, Any]]:
+def _checked(plan: KindPlan, cases: Iterator[Case]) -> Iterator[Case]:
     for case in cases:
         if plan.validator.validate_message(case.message, kind=plan.kind.name).valid:
-            yield case.message
+            yield case
 
 
 @_memo
-def _valid_cases(plan: KindPlan) -> tuple[dict[str, Any], ...]:
+def _valid_cases(plan: KindPlan) -> tuple[Case, ...]:
     example = example_of(plan)
-    cases = boundary_cases(plan, example, _fill)
-    return tuple(_distinct(iter([example, *_checked(plan, cases)])))
+    cases = _checked(plan, boundary_cases(plan, example, _fill))
+    return tuple(_distinct(iter([Case("the README example", "", example), *cases])))
 
 
-def valid_cases(plan: KindPlan) -> list[dict[str, Any]]:
+def valid_cases(plan: KindPlan) -> list[Case]:
     """The example, then one field at a time at each valid boundary; all oracle-valid."""
     return list(_valid_cases(plan))
