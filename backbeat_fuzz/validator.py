@@ -30,7 +30,7 @@ class ValidationResult:
         message_type: the ``type`` the message was validated as, or None when unknown (for a
             text that is not strict JSON, the known ``type`` it still declares, if any).
         errors: every violation, each with its JSON path, rule and human message.
-        source: where the message came from (a file path, ``path:line``), when known.
+        source: the file the message came from, when known (``validate_file``).
     """
 
     valid: bool
@@ -44,10 +44,11 @@ class ValidationResult:
         return frozenset(e.rule for e in self.errors)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form, as ``backbeat-validate --json`` prints it."""
+        """A JSON-ready form, as ``backbeat-validate --json`` prints a result (``source`` as
+        ``{"file": ..., "line": null}``, present when known; see ``docs/validate.md``)."""
         out: dict[str, Any] = {"valid": self.valid, "message_type": self.message_type}
         if self.source is not None:
-            out = {"source": self.source, **out}
+            out = {"source": {"file": self.source, "line": None}, **out}
         out["errors"] = [
             {"path": e.path, "rule": e.rule, "message": e.message} for e in self.errors
         ]

@@ -206,7 +206,7 @@ def test_validate_file(
             str(path),
         )
         assert result.to_dict() == {
-            "source": str(path),
+            "source": {"file": str(path), "line": None},  # as backbeat-validate --json has it
             "valid": True,
             "message_type": "backbeat.barreport.v1",
             "errors": [],

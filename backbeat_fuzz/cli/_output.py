@@ -4,7 +4,7 @@ Every printer writes each result the moment it gets it when stdout is a pipe, a 
 terminal (flushed, so a reader downstream sees it at once; to a file, in batches of
 :data:`_BATCH`), and keeps only counts, never the results, so a stream of any length prints in
 flat memory. The JSON shapes are documented in
-``docs/validate-output.md``.
+``docs/validate.md``.
 """
 
 from __future__ import annotations
@@ -47,16 +47,8 @@ class Checked(NamedTuple):
         return Source(self.file, self.line)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form of one result (``docs/validate-output.md``)."""
-        result = self.result
-        return {
-            "source": self.source.to_dict(),
-            "valid": result.valid,
-            "message_type": result.message_type,
-            "errors": [
-                {"path": e.path, "rule": e.rule, "message": e.message} for e in result.errors
-            ],
-        }
+        """The JSON form of one result (``docs/validate.md``)."""
+        return {"source": self.source.to_dict(), **self.result.to_dict()}
 
 
 @dataclass
