@@ -456,7 +456,10 @@ def compile_check(schema: Any, rules: Iterable[Any] = ()) -> Check:
             ``$ref`` the check does not handle); use the strict path alone.
     """
     writer = _Writer(schema)
-    root = writer.condition(schema, "x", "0")
+    try:
+        root = writer.condition(schema, "x", "0")
+    except RecursionError:
+        raise NotCompilable("a schema nested too deep to write") from None
     body = [f"    if not ({root}):", "        return False"]
     rules_body = _rules_source(writer, rules)
     if rules_body:
@@ -465,7 +468,11 @@ def compile_check(schema: Any, rules: Iterable[Any] = ()) -> Check:
         [*writer.functions, "\n".join(["def check(x):", *body, "    return True"])]
     )
     namespace = dict(writer.names)
-    exec(compile(source, "<backbeat-fastcheck>", "exec"), namespace)  # our text, constants by name
+    try:
+        code = compile(source, "<backbeat-fastcheck>", "exec")
+    except (SyntaxError, RecursionError, MemoryError):  # nesting beyond the parser's limits
+        raise NotCompilable("a schema nested too deep to compile") from None
+    exec(code, namespace)  # our own text: schema values are bound by name, never written
     check: Check = namespace["check"]
     check.source = source  # type: ignore[attr-defined]
     return check

@@ -275,7 +275,10 @@ class MessageValidator:
         if found is None:
             return None
         check = self._fast.get(found.name) or self._fast_check(found)
-        return found if check(message) else None
+        try:
+            return found if check(message) else None
+        except (ValueError, TypeError, RecursionError):  # a format checker's surprise: not sure
+            return None
 
     def _fast_check(self, kind: MessageKind) -> Check:
         """The fast check of *kind*, compiled on first use (one that always says "not sure"

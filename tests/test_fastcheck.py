@@ -202,6 +202,20 @@ def test_schemas_outside_the_fast_path_are_refused(schema: dict[str, Any]) -> No
         compile_check(schema)
 
 
+@pytest.mark.parametrize("depth", [150, 400, 3000])
+def test_a_schema_too_deep_for_the_parser_has_no_fast_check(depth: int) -> None:
+    """150 deep compiles (and is right); 400 is over the parser's nesting, 3000 over the
+    writer's recursion: both refused, no traceback."""
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(depth):
+        schema = {"allOf": [schema]}
+    try:
+        check = compile_check(schema)
+    except NotCompilable:
+        return  # the strict path alone judges it (the compiled oracle has its own limits)
+    assert check("a") and not check(1)
+
+
 def test_the_source_holds_no_schema_value() -> None:
     hostile = "'; import os; os.system('true') #"
     schema = {
