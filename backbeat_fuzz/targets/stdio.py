@@ -154,8 +154,9 @@ class _Tail:
 
     def clear(self) -> None:
         """Forget what was written so far (a new message is on its way)."""
-        self.lines.clear()
-        self.partial = b""
+        if self.lines or self.partial:
+            self.lines.clear()
+            self.partial = b""
 
     def _all(self) -> list[str]:
         return [*self.lines, self._line(self.partial)] if self.partial else list(self.lines)
@@ -166,7 +167,7 @@ class _Tail:
 
     def text(self) -> str:
         """The kept lines, one a line."""
-        return "\n".join(self._all())
+        return "\n".join(self._all()) if self.lines or self.partial else ""
 
 
 class _Program:
@@ -216,18 +217,12 @@ class _Program:
             _Died: it exited (see :attr:`took`); _NoAnswer: the clock ran out; _Protocol: an
             overlong line; _Broken: a fresh program that never started reading.
         """
-        view, sent = memoryview(frame), 0
-        starting, self.took = self.fresh, False
+        sent, starting, self.took = 0, self.fresh, False
         deadline = time.monotonic() + (STARTUP_TIMEOUT if starting else timeout)
         try:
             while True:
-                if sent < len(frame):
-                    sent += self._write(view[sent:])
-                if (line := self._line()) is not None:
-                    if starting and self.unread() == sent:  # it wrote before reading a byte
-                        raise _Broken(_banner(line))
-                    self.fresh, self.took = False, True
-                    return line
+                if sent < len(frame):  # all of it at once, unless it is bigger than the pipe
+                    sent += self._write(memoryview(frame)[sent:] if sent else frame)
                 if starting and self.unread() < sent:  # it has started reading: clock on
                     starting, deadline = False, time.monotonic() + timeout
                 left = deadline - time.monotonic()
@@ -236,13 +231,18 @@ class _Program:
                 if left <= 0:
                     raise _NoAnswer
                 self._pump(min(left, STARTUP_POLL) if starting else left, sent < len(frame))
+                if (line := self._line()) is not None:
+                    if starting and self.unread() == sent:  # it wrote before reading a byte
+                        raise _Broken(_banner(line))
+                    self.fresh, self.took = False, True
+                    return line
         except _Died:
             self.took = sent > 0 and self.unread() < sent
             raise
 
-    def _write(self, view: memoryview) -> int:
+    def _write(self, data: bytes | memoryview) -> int:
         try:
-            return os.write(self.stdin, view)
+            return os.write(self.stdin, data)
         except BlockingIOError:
             return 0
         except BrokenPipeError:
