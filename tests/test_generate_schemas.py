@@ -354,3 +354,21 @@ def test_a_schema_that_matches_nothing_is_a_clear_error(node: dict[str, Any], wh
 def test_bounds_on_strings_are_not_checked_as_numbers() -> None:
     """minimum/maximum say nothing about strings: a string schema with them is satisfiable."""
     canonicalise({"type": "string", "minimum": 2, "maximum": 1})
+
+
+def test_widget_coverage_lists_hold_every_rule_and_pass_the_oracle(widgets: Path) -> None:
+    """Every supported keyword through the coverage phase: each listed mutant breaks its rule,
+    each rule has a variant, each valid case is valid."""
+    from backbeat_fuzz.strategies import coverage_mutants, coverage_valid
+
+    oracle = MessageValidator(widgets)
+    mutants = coverage_mutants("widget", schemas_dir=widgets)
+    for mutant in mutants:
+        assert mutant.rule in oracle.validate_message_string(mutant.data, kind="widget").rules
+    assert {m.rule for m in mutants} >= WIDGET_RULES
+    valid = coverage_valid("widget", schemas_dir=widgets)
+    assert len(valid) > 30
+    for message in valid:
+        assert oracle.validate_message(message, kind="widget").valid, message
+        assert oracle.validate_message_string(canonical_text(message), kind="widget").valid
+    assert coverage_mutants("widget", schemas_dir=widgets) == mutants  # deterministic
