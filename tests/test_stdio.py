@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from _fuzzing import campaign_args, fuzz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -501,3 +502,23 @@ def test_the_documented_example_is_the_shipped_one_and_it_works(
         for bad in (b"{", b"[1]", b'{"type": "backbeat.nope.v1"}', b""):
             response = target.call(bad)
             assert response.verdict is Verdict.REJECTED, (bad, response)
+
+
+# -- from the command line ----------------------------------------------------------------------
+
+
+def test_the_cli_reports_a_stdio_targets_findings_and_a_broken_command(tmp_path: Path) -> None:
+    spec = f"stdio:{sys.executable} {CONSUMERS / 'state.py'} buggy"
+    args = ["--kind", "statusclaim", "--rule", "required.state", "--max-examples", "5"]
+    found = fuzz(*campaign_args(spec, tmp_path / "corpus", *args, "--quiet"))
+    assert found.exit_code == 1, found.output
+    assert "crash: statusclaim message breaking required.state crashed the target" in found.stdout
+    assert "KeyError: 'state' at state.py:" in found.stdout
+    broken = "stdio:sh -c 'echo no such config >&2; exit 4'"
+    failed = fuzz(*campaign_args(broken, tmp_path / "corpus", *args, "--no-replay"))
+    assert failed.exit_code == 2
+    assert failed.stderr.startswith(
+        f"Error: target {broken!r}: the program exited before reading its first message: "
+        "exit code 4 (stderr: no such config); check that"
+    )
+    assert failed.stderr.count("\n") == 1
