@@ -30,8 +30,7 @@ from backbeat_fuzz.errors import UsageError
 from backbeat_fuzz.harness import CampaignConfig, run_campaign, run_cell
 from backbeat_fuzz.model import Outcome, Verdict
 from backbeat_fuzz.report import CampaignReport, Finding
-from backbeat_fuzz.targets import InputMode, Target, load_target
-from backbeat_fuzz.targets import stdio as stdio_module
+from backbeat_fuzz.targets import InputMode, Target, _program, load_target
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSUMERS = Path(__file__).resolve().parent / "stdio_consumers"
@@ -230,8 +229,8 @@ def test_a_stderr_flood_never_blocks_and_is_kept_bounded(
     response = scripted.call(flood)
     assert response.verdict is Verdict.ACCEPTED
     lines = response.output.split("\n")
-    assert len(lines) <= stdio_module.STDERR_LINES
-    assert all(len(line) <= stdio_module.MAX_STDERR_LINE + 3 for line in lines)
+    assert len(lines) <= _program.STDERR_LINES
+    assert all(len(line) <= _program.MAX_STDERR_LINE + 3 for line in lines)
     assert lines[-1] == last or lines[-1].startswith("xxx")
 
 
@@ -290,7 +289,7 @@ def test_a_banner_on_stdout_is_a_usage_error(pause: float) -> None:
 
 
 def test_a_command_that_never_reads_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stdio_module, "STARTUP_TIMEOUT", 0.3)
+    monkeypatch.setattr(_program, "STARTUP_TIMEOUT", 0.3)
     with load_target("stdio:sleep 30") as target, pytest.raises(UsageError) as caught:
         target.call(b"{}")
     assert "the program did not start reading within 0.3s; check that" in str(caught.value)
