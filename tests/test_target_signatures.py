@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -278,11 +279,17 @@ class _Bodies(BaseHTTPRequestHandler):
         if request == "drop":
             self.close_connection = True
             return
-        status, _, body = request.partition(" ")
+        closing = request.startswith("close ")
+        status, _, body = request.removeprefix("close ").partition(" ")
         answer = body.replace("|", "\n").encode()
         self.send_response(int(status))
         self.send_header("Content-Length", str(len(answer)))
+        if closing:  # the answer ends the connection: http.client closes it at once
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
+        if closing:
+            time.sleep(0.05)  # the body comes after the client has the headers
         self.wfile.write(answer)
 
     def log_message(self, format: str, *args: object) -> None:
@@ -317,6 +324,14 @@ def test_http_signatures_are_the_status_and_the_body_first_line(bodies: Target) 
     )
     assert at_a.output == "internal error at 'window_id 7'\nTraceback...\nline 2"
     assert at_a.detail == "HTTP 500 (body: internal error at 'window_id 7' Traceback... line 2)"
+
+
+def test_http_an_answer_that_ends_the_connection_is_read_whole(bodies: Target) -> None:
+    first = bodies.call(b"close 500 database down|retry later")
+    again = bodies.call(b"close 200 fine")
+    assert (first.verdict, first.signature) == (Verdict.CRASH, "HTTP 500: database down")
+    assert first.output == "database down\nretry later"
+    assert (again.verdict, again.detail) == (Verdict.ACCEPTED, "HTTP 200 (body: fine)")
 
 
 def test_http_signature_forms(bodies: Target) -> None:

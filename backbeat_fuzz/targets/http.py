@@ -75,19 +75,29 @@ def _judge(status: int, body: bytes) -> _Answer:
 
 
 class _DeadlineReader(io.RawIOBase):
-    """A socket read as a response reads it, every read bounded by the call's deadline."""
+    """A socket read as a response reads it, every read bounded by the call's deadline.
+
+    It reads through the socket's own unbuffered file, which keeps the socket open while the
+    response is read: http.client closes the connection as soon as it has the headers of a
+    response that ends the connection (HTTP/1.0, ``Connection: close``).
+    """
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
         super().__init__()
         self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)
         self._deadline = deadline
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: Any) -> int | None:
         self._sock.settimeout(_remaining(self._deadline))
-        return self._sock.recv_into(buffer)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 class _DeadlineSocket:
