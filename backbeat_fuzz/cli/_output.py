@@ -136,12 +136,19 @@ class TextPrinter(_Base):
     """``OK       source  type`` or ``INVALID  source  type`` and one line per error."""
 
     def result(self, checked: Checked) -> None:
-        if not self._count(checked):
-            return
         result = checked.result
-        if result.valid:
-            self._write(f"OK       {_where(checked)}  {result.message_type}\n")
-            return
+        self.tally.total += 1  # counted before it is shown: an interrupt never shows more
+        if not result.valid:
+            self.tally.invalid += 1
+            self._invalid(checked)
+        elif not self._quiet:  # the common line, written without a call more than it needs
+            pending = self._pending
+            pending.append(f"OK       {_where(checked)}  {result.message_type}\n")
+            if self._live or len(pending) >= _BATCH:
+                self._drain()
+
+    def _invalid(self, checked: Checked) -> None:
+        result = checked.result
         lines = [f"INVALID  {_where(checked)}  {result.message_type or 'unknown type'}"]
         lines += [f"  - {e.path}: {e.message} [{e.rule}]" for e in result.errors]
         self._write("\n".join(lines) + "\n")
