@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import strategies as st
-
 from ..rules import CrossFieldRule
 from .formats_violations import LENGTHENERS
 from .mutations import json_location
@@ -38,7 +36,6 @@ from .values import (
 __all__ = ["EDGES", "FORMAT_EDGES", "Case", "boundary_cases", "edge_values"]
 
 Pairs = list[tuple[str, Any]]
-Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -160,14 +157,14 @@ def _repaired(message: dict[str, Any], path: Path, rules: tuple[CrossFieldRule, 
     return message
 
 
-def _full_array(plan: KindPlan, path: Path, node: Mapping[str, Any], draw: Draw) -> Pairs:
+def _full_array(plan: KindPlan, path: Path, node: Mapping[str, Any]) -> Pairs:
     size, item = node.get("maxItems"), (*path, "[]")
     if size is None or item not in plan.nodes or node.get("uniqueItems") or size > 10_000:
         return []
-    return [(f"{size} items", [draw(plan.fill(item))] * size)]
+    return [(f"{size} items", [plan.simplest(item)] * size)]
 
 
-def _presence(plan: KindPlan, base: Any, path: Path, draw: Draw) -> Pairs:
+def _presence(plan: KindPlan, base: Any, path: Path) -> Pairs:
     """An optional field absent when the example has it, present when it has not."""
     parent = plan.nodes[path[:-1]]
     if path[-1] in parent.get("required", []) or path[-1] == "[]":
@@ -175,7 +172,7 @@ def _presence(plan: KindPlan, base: Any, path: Path, draw: Draw) -> Pairs:
     container = get_path(base, path[:-1])
     if isinstance(container, dict) and path[-1] in container:
         return []  # absent: yielded by _absent
-    return [("present", draw(plan.fill(path)))]
+    return [("present", plan.simplest(path))]
 
 
 #: Values of an unknown field where an object is open (tolerant readers must ignore them).
@@ -188,11 +185,11 @@ _EXTRA_VALUES: Pairs = [
 ]
 
 
-def _field_cases(plan: KindPlan, example: Any, path: Path, draw: Draw) -> Iterator[Case]:
+def _field_cases(plan: KindPlan, example: Any, path: Path) -> Iterator[Case]:
     node = plan.nodes[path]
-    base = plan.materialise(example, path[:-1], draw)
-    pairs = edge_values(node, plan.builder.options) + _full_array(plan, path, node, draw)
-    pairs += _presence(plan, base, path, draw)
+    base = plan.fill_path(example, path[:-1], plan.simplest)
+    pairs = edge_values(node, plan.builder.options) + _full_array(plan, path, node)
+    pairs += _presence(plan, base, path)
     for note, value in pairs:
         message = _repaired(set_path(base, path, value), path, plan.kind.rules)
         yield Case(note, json_location(path), message)
@@ -203,11 +200,11 @@ def _field_cases(plan: KindPlan, example: Any, path: Path, draw: Draw) -> Iterat
         yield Case("absent", json_location(path), set_path(base, path[:-1], trimmed))
 
 
-def _extra_cases(plan: KindPlan, example: Any, path: Path, draw: Draw) -> Iterator[Case]:
+def _extra_cases(plan: KindPlan, example: Any, path: Path) -> Iterator[Case]:
     node = plan.nodes[path]
     if node.get("additionalProperties", True) is not True or not plan.builder.options.extra_fields:
         return
-    base = plan.materialise(example, path, draw)
+    base = plan.fill_path(example, path, plan.simplest)
     name = next(
         n for n in ("x_future_field", "x_future_field_2") if n not in node.get("properties", {})
     )
@@ -219,11 +216,11 @@ def _extra_cases(plan: KindPlan, example: Any, path: Path, draw: Draw) -> Iterat
         )
 
 
-def boundary_cases(plan: KindPlan, example: Any, draw: Draw) -> Iterator[Case]:
+def boundary_cases(plan: KindPlan, example: Any) -> Iterator[Case]:
     """Every candidate, in schema order: per field its edges, then presence; per open object
-    an unknown field. *draw* gives the simplest value of a strategy (fills what is missing)."""
+    an unknown field. What a field needs and the example lacks gets its simplest value."""
     for path, node in plan.nodes.items():
         if path and path[-1] != "[]":
-            yield from _field_cases(plan, example, path, draw)
+            yield from _field_cases(plan, example, path)
         if "properties" in node or node.get("type") == "object":
-            yield from _extra_cases(plan, example, path, draw)
+            yield from _extra_cases(plan, example, path)

@@ -12,8 +12,8 @@ here on the schema's README example (its first ``examples`` entry):
   valid boundary values (:mod:`.boundaries`), each checked by the oracle.
 
 Fields an edit needs that the example lacks (an item of an empty array, an optional field) are
-filled with the simplest valid value: what Hypothesis shrinks that field's strategy to, found
-once per field with a derandomised search, so the lists are the same in every call and process.
+filled with the simplest valid value (:mod:`.simplest`, built without a Hypothesis draw), so the
+lists are the same in every call and process and can be built inside a running ``@given`` test.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
-
-from hypothesis import HealthCheck, Phase, find, settings
-from hypothesis import strategies as st
 
 from ..model import Mutant, canonical_text
 from .boundaries import Case, boundary_cases
@@ -38,24 +35,10 @@ __all__ = [
     "Variants",
     "example_of",
     "mutants",
-    "simplest",
     "valid_cases",
 ]
 
 T = TypeVar("T")
-_SIMPLEST = settings(
-    database=None,
-    derandomize=True,
-    deadline=None,
-    max_examples=10,
-    phases=[Phase.generate, Phase.shrink],
-    suppress_health_check=list(HealthCheck),
-)
-
-
-def simplest(strategy: st.SearchStrategy[Any]) -> Any:
-    """The value Hypothesis shrinks *strategy* to (the same in every process)."""
-    return find(strategy, lambda _: True, settings=_SIMPLEST)
 
 
 def example_of(plan: KindPlan) -> dict[str, Any]:
@@ -63,7 +46,7 @@ def example_of(plan: KindPlan) -> dict[str, Any]:
     for example in plan.kind.schema.get("examples", [])[:1]:
         if plan.validator.validate_message(example, kind=plan.kind.name).valid:
             return copy.deepcopy(example)  # type: ignore[no-any-return]
-    return simplest(plan.valid)  # type: ignore[no-any-return]
+    return plan.simplest(())  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -91,19 +74,6 @@ class Variants:
     skipped: tuple[Skipped, ...]
 
 
-#: id(strategy) -> (strategy, its simplest value): the strategy kept so its id stays its own.
-_SIMPLEST_VALUES: dict[int, tuple[st.SearchStrategy[Any], Any]] = {}
-
-
-def _fill(strategy: st.SearchStrategy[Any]) -> Any:
-    """The draw function of the coverage lists: each field's simplest value, found once (the
-    plan caches its strategies, so the same field is the same strategy)."""
-    key = id(strategy)
-    if key not in _SIMPLEST_VALUES:
-        _SIMPLEST_VALUES[key] = (strategy, simplest(strategy))
-    return _SIMPLEST_VALUES[key][1]
-
-
 def _memo(function: Callable[[KindPlan], T]) -> Callable[[KindPlan], T]:
     """Cache *function* per plan (plans are compiled once and kept; they are not hashable)."""
     cache: dict[int, tuple[KindPlan, T]] = {}
@@ -127,7 +97,7 @@ def _skip_reason(plan: KindPlan, data: bytes, rule: str) -> str:
 
 
 def _variants_of(plan: KindPlan, op: MutationOp) -> Iterator[Mutant | Skipped]:
-    message = plan.materialise(example_of(plan), op.needs or op.path, _fill)
+    message = plan.fill_path(example_of(plan), op.needs or op.path, plan.simplest)
     for edit in op.candidates(get_path(message, op.path), message):
         judged = plan.judge(op, message, edit)
         if judged is not None:
@@ -178,7 +148,7 @@ def _checked(plan: KindPlan, cases: Iterator[Case]) -> Iterator[Case]:
 @_memo
 def _valid_cases(plan: KindPlan) -> tuple[Case, ...]:
     example = example_of(plan)
-    cases = _checked(plan, boundary_cases(plan, example, _fill))
+    cases = _checked(plan, boundary_cases(plan, example))
     return tuple(_distinct(iter([Case("the README example", "", example), *cases])))
 
 

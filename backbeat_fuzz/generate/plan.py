@@ -24,6 +24,7 @@ from ..validator import MessageValidator
 from .canonical import canonicalise
 from .jsontext import text_ops
 from .mutations import RAW, VIOLATORS, Context, Edit, MutationOp, is_probe, json_location
+from .simplest import simplest_value
 from .values import Options, Path, ValueBuilder, set_path
 
 __all__ = ["Judged", "KindPlan", "apply_edit", "compile_kind", "get_path"]
@@ -160,6 +161,7 @@ class KindPlan:
     ops: tuple[MutationOp, ...]
     nodes: dict[Path, Mapping[str, Any]]
     _fills: dict[Path, st.SearchStrategy[Any]] = field(default_factory=dict, init=False, repr=False)
+    _simplest: dict[Path, Any] = field(default_factory=dict, init=False, repr=False)
 
     def fill(self, path: Path) -> st.SearchStrategy[Any]:
         """A strategy of valid values for the node at *path* (cached)."""
@@ -200,6 +202,17 @@ class KindPlan:
 
     def materialise(self, message: Any, path: Path, draw: st.DrawFn) -> Any:
         """Make every container and field on *path* present, drawing valid values as needed."""
+        return self.fill_path(message, path, lambda prefix: draw(self.fill(prefix)))
+
+    def simplest(self, path: Path) -> Any:
+        """The simplest valid value of the node at *path* (the example's where it has one)."""
+        if path not in self._simplest:
+            self._simplest[path] = simplest_value(self.nodes[path], path, self.builder.hints)
+        return self._simplest[path]
+
+    def fill_path(self, message: Any, path: Path, value_at: Callable[[Path], Any]) -> Any:
+        """Make every container and field on *path* present, taking ``value_at(prefix)`` for
+        each that is missing."""
         for depth in range(1, len(path) + 1):
             prefix = path[:depth]
             if prefix not in self.nodes:
@@ -207,9 +220,9 @@ class KindPlan:
             parent = get_path(message, prefix[:-1])
             if prefix[-1] == "[]":
                 if isinstance(parent, list) and not parent:
-                    message = set_path(message, prefix[:-1], [draw(self.fill(prefix))])
+                    message = set_path(message, prefix[:-1], [value_at(prefix)])
             elif isinstance(parent, dict) and prefix[-1] not in parent:
-                message = set_path(message, prefix, draw(self.fill(prefix)))
+                message = set_path(message, prefix, value_at(prefix))
         return message
 
 
