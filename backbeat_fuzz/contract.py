@@ -154,6 +154,8 @@ def _check_schema(path: Path, schema: dict[str, Any]) -> None:
         Draft202012Validator.check_schema(schema, format_checker=_schema_formats())
     except JsonSchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        if isinstance(exc.cause, SchemaError):  # a pattern refused by ecma: its own words
+            raise SchemaError(f"{path} at {where}: {exc.cause}") from None
         raise SchemaError(
             f"{path} is not a valid draft 2020-12 schema at {where}: {exc.message}"
         ) from None

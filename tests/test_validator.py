@@ -361,7 +361,7 @@ def _one_schema_folder(tmp_path: Path, text: str) -> Path:
         ),
         (
             lambda p: _one_schema_folder(p, '{"pattern": "(?i)a"}'),
-            "is not a valid draft 2020-12 schema at pattern",
+            "schema.json at pattern: pattern=.* is not an ECMA-262 regular expression",
         ),
         (lambda p: _one_schema_folder(p, '{"type": '), "is not valid JSON"),
         (lambda p: _one_schema_folder(p, "[]"), "is not a JSON Schema object"),
