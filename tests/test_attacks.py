@@ -384,3 +384,70 @@ def test_redact_masks_every_url_credential(text: str, shown: str) -> None:
     from backbeat_fuzz.errors import redact
 
     assert redact(text) == shown
+
+
+# -- patterns: bounded time on every schema accepted, a one-line refusal of the rest ------------
+
+
+def _with_pattern(folder: Path, pattern: str) -> Path:
+    schemas = schema_folder(folder, {"pulse-v1.schema.json": "x.pulse.v1"})
+    schema = json.loads((schemas / "pulse-v1.schema.json").read_text(encoding="utf-8"))
+    schema["properties"]["cluster_id"] = {"type": "string", "pattern": pattern}
+    schema["examples"][0]["cluster_id"] = "aaaa"
+    (schemas / "pulse-v1.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    return schemas
+
+
+def test_a_catastrophic_pattern_is_judged_in_bounded_time(tmp_path: Path) -> None:
+    """``^(a+)+$`` on 28 a's and a ``!`` took 35 s; on 50,000 it never finished."""
+    schemas = _with_pattern(tmp_path / "schemas", "^(a+)+$")
+    message = json.loads(PACKAGED["beatframe"]) | {"type": "x.pulse.v1"}
+    lines = [json.dumps(message | {"cluster_id": "a" * n + "!"}) for n in (28, 50_000)]
+    (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    result = validate_cli("--schemas", schemas, "--file", tmp_path / "m.jsonl")
+    assert time.monotonic() - started < 30  # a hang check: it was minutes, then forever
+    assert result.output.count("[cluster_id.pattern]") == 2, result.output
+
+
+#: Seconds a fuzz run may take beyond --duration: the 2 s issue 11 allows, and the interpreter's
+#: start-up (measured from outside, on a loaded 2-core machine).
+OVERSHOOT = 2 + 1.5
+
+
+def test_a_fuzz_run_on_a_catastrophic_pattern_keeps_its_duration(tmp_path: Path) -> None:
+    schemas = _with_pattern(tmp_path / "schemas", "^(a+)+$")
+    started = time.monotonic()
+    run = fuzz_process(*campaign_args(DEMO, tmp_path / "corpus"), "--schemas", schemas,
+                       "--duration", "3", "--no-replay", timeout=60)  # fmt: skip
+    assert time.monotonic() - started < 3 + OVERSHOOT, run.stdout
+    assert run.returncode == 1, run.stderr  # the demo's planted bugs, found in the time
+
+
+@pytest.mark.xfail(strict=True, reason="needs a --duration watchdog (harness, after the lead's "
+                   "rewrite): --duration 3 ran 13 s on a 0.25 s/message target")  # fmt: skip
+def test_duration_holds_against_a_slow_target(tmp_path: Path) -> None:
+    started = time.monotonic()
+    fuzz_process(*campaign_args("consumers.slow:handle", tmp_path / "corpus"), "--no-replay",
+                 "--duration", "3", env={"PYTHONPATH": str(TESTS)}, timeout=30)  # fmt: skip
+    assert time.monotonic() - started < 3 + OVERSHOOT
+
+
+@pytest.mark.parametrize(
+    ("pattern", "construct"),
+    [
+        ("^(a)\\1$", "a backreference"),
+        ("^(?=a)a+$", "a lookahead"),
+        ("^a{2000}$", "a repeat count over 1000"),
+    ],
+)
+def test_a_pattern_with_no_linear_form_is_refused_at_load(
+    tmp_path: Path, pattern: str, construct: str
+) -> None:
+    schemas = _with_pattern(tmp_path / "schemas", pattern)
+    for result in (
+        validate_cli("--schemas", schemas, "--message", "-", input="{}"),
+        fuzz_cli("--target", DEMO, "--schemas", schemas, "--corpus", tmp_path / "c", *FAST),
+    ):
+        assert_one_line_error(result, f"pattern={pattern!r} uses {construct}", "rewrite the")
+    assert not (tmp_path / "c").exists()
