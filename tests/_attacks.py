@@ -178,3 +178,17 @@ def assert_entries_whole(corpus: Path) -> None:
         assert message.is_file() and meta.is_file(), f"half an entry: {message}"
         json.loads(meta.read_text(encoding="utf-8"))
     assert not list(corpus.glob("*/.*.tmp")), "a temporary file was left behind"
+
+
+def assert_files_whole(corpus: Path) -> None:
+    """What a kill -9 must leave: every metadata file parses and has its message (written
+    first), and the corpus reads back with nothing refused. (A message whose metadata the kill
+    prevented is an orphan the reader ignores.)"""
+    from backbeat_fuzz.corpus import Corpus
+
+    for meta in corpus.glob("*/*.meta.json"):
+        json.loads(meta.read_text(encoding="utf-8"))
+        assert meta.with_name(meta.name.removesuffix(".meta.json") + ".json").is_file(), meta
+    store = Corpus(corpus)
+    assert len(store.entries()) == len(list(corpus.glob("*/*.meta.json")))
+    assert store.refused == []

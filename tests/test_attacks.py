@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from _attacks import (
     PACKAGED,
     Recorder,
     assert_entries_whole,
+    assert_files_whole,
     assert_one_line_error,
     entry_files,
     free_port,
@@ -28,7 +30,7 @@ from _attacks import (
     schema_folder,
     validate_cli,
 )
-from _fuzzing import DEMO, TESTS, campaign_args, fuzz_process
+from _fuzzing import DEMO, FUZZ, TESTS, campaign_args, fuzz_process
 
 FAST = ("--max-examples", "2", "--database", "none", "--seed", "1", "--no-replay")
 
@@ -451,3 +453,81 @@ def test_a_pattern_with_no_linear_form_is_refused_at_load(
     ):
         assert_one_line_error(result, f"pattern={pattern!r} uses {construct}", "rewrite the")
     assert not (tmp_path / "c").exists()
+
+
+# -- attacks that held before issue 11, kept held ------------------------------------------------
+
+
+def test_kill_9_at_ten_moments_leaves_every_corpus_file_whole(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    args = [str(a) for a in campaign_args(DEMO, corpus, "--max-examples", "200")]
+    for moment in range(10):
+        proc = subprocess.Popen([str(FUZZ), *args], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        time.sleep(0.3 + 0.25 * moment)
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its target worker, at once
+        proc.wait()
+        assert_files_whole(corpus)
+    assert list(corpus.glob("*/*.meta.json")), "no kill came late enough to find anything"
+
+
+@pytest.mark.parametrize(
+    ("target", "outcome"),
+    [
+        ("consumers.hostile:segfault", "crash"),
+        ("consumers.hostile:hard_exit", "crash"),
+        ("consumers.hostile:ignore_signals", "hang"),
+    ],
+)
+def test_a_hostile_target_costs_one_input_not_the_campaign(
+    tmp_path: Path, target: str, outcome: str
+) -> None:
+    report = tmp_path / "report.json"
+    started = time.monotonic()
+    run = fuzz_process(*campaign_args(target, tmp_path / "corpus"), "--kind", "beatframe",
+                       "--rule", "hlc.pattern", "--max-examples", "4", "--timeout", "0.5",
+                       "--report-json", report, "--no-replay",
+                       env={"PYTHONPATH": str(TESTS)}, timeout=120)  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    failures = json.loads(report.read_text(encoding="utf-8"))["failures"]
+    assert {f["kind"] for f in failures} == {outcome}
+    assert time.monotonic() - started < 60  # a hang check: an unkillable target is killed
+
+
+def test_property_names_cannot_write_outside_the_corpus(tmp_path: Path) -> None:
+    schemas = schema_folder(tmp_path / "schemas", {"pulse-v1.schema.json": "x.pulse.v1"})
+    schema = json.loads((schemas / "pulse-v1.schema.json").read_text(encoding="utf-8"))
+    evil = {"../../../evil": {"type": "string", "maxLength": 3}, "/etc/x": {"type": "integer"}}
+    schema["properties"] |= evil
+    (schemas / "pulse-v1.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    run = fuzz_process("--target", "cmd:true", "--schemas", schemas, "--corpus", work / "corpus",
+                       "--database", "none", "--seed", "1", "--max-examples", "60")  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    written = [p.relative_to(work) for p in work.rglob("*") if p.is_file()]
+    assert written and all(p.parts[:2] == ("corpus", "pulse") for p in written), written
+    assert any("evil" in p.name for p in written), written
+
+
+# -- docs/security.md and this suite stay in step ----------------------------------------------
+
+
+def test_every_attack_is_documented() -> None:
+    """Every test ``docs/security.md`` cites exists, and every attack here is cited there."""
+    import ast
+    import re
+
+    tests = Path(__file__).parent
+    text = (tests.parent / "docs" / "security.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"`(?:tests/(test_\w+)\.py::)?(test_\w+)`", text))
+    defined: dict[str, set[str]] = {}
+    for module in {m or "test_attacks" for m, _ in cited} | {"test_attacks"}:
+        tree = ast.parse((tests / f"{module}.py").read_text(encoding="utf-8"))
+        defined[module] = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    missing = sorted(f"{m or 'test_attacks'}::{n}" for m, n in cited
+                     if n not in defined[m or "test_attacks"])  # fmt: skip
+    assert missing == [], f"docs/security.md cites tests that do not exist: {missing}"
+    attacks = {n for n in defined["test_attacks"] if n.startswith("test_")}
+    uncited = sorted(attacks - {n for m, n in cited if not m} - {"test_every_attack_is_documented"})
+    assert uncited == [], f"attacks docs/security.md does not mention: {uncited}"
