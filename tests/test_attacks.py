@@ -12,7 +12,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -462,13 +462,31 @@ def test_kill_9_at_ten_moments_leaves_every_corpus_file_whole(tmp_path: Path) ->
     corpus = tmp_path / "corpus"
     args = [str(a) for a in campaign_args(DEMO, corpus, "--max-examples", "200")]
     for moment in range(10):
-        proc = subprocess.Popen([str(FUZZ), *args], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-        time.sleep(0.3 + 0.25 * moment)
-        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its target worker, at once
-        proc.wait()
+        _kill_9_at(moment, [str(FUZZ), *args], corpus)
         assert_files_whole(corpus)
     assert list(corpus.glob("*/*.meta.json")), "no kill came late enough to find anything"
+
+
+def _kill_9_at(moment: int, command: list[str], corpus: Path) -> None:
+    """Run *command* and SIGKILL it and its target worker at once: while it starts (moments
+    0-3), or just after it writes a new corpus file (4-9, at growing offsets)."""
+    before = len(list(corpus.glob("*/*.json")))
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # fmt: skip
+    if moment < 4:
+        time.sleep(0.2 + 0.3 * moment)
+    else:
+        _wait_for(lambda: len(list(corpus.glob("*/*.json"))) > before or proc.poll() is not None)
+        time.sleep(0.03 * (moment - 4))
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.01)
 
 
 @pytest.mark.parametrize(
@@ -503,7 +521,7 @@ def test_property_names_cannot_write_outside_the_corpus(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     run = fuzz_process("--target", "cmd:true", "--schemas", schemas, "--corpus", work / "corpus",
-                       "--database", "none", "--seed", "1", "--max-examples", "60")  # fmt: skip
+                       "--database", "none", "--seed", "1", "--max-examples", "20")  # fmt: skip
     assert run.returncode == 1, run.stderr
     written = [p.relative_to(work) for p in work.rglob("*") if p.is_file()]
     assert written and all(p.parts[:2] == ("corpus", "pulse") for p in written), written
