@@ -16,7 +16,10 @@ __all__ = ["MAX_SIGNATURE", "mask"]
 #: A signature is cut to this many characters: long enough to tell causes apart.
 MAX_SIGNATURE = 160
 
-_QUOTED = re.compile(r"""'(?:[^'\\]|\\.){0,200}'|"(?:[^"\\]|\\.){0,200}\"""")
+# A quote opens after a non-word character and closes before one: "can't" is no quotation.
+_QUOTED = re.compile(
+    r"""(?<![A-Za-z0-9])(?:'(?:[^'\\]|\\.){0,200}'|"(?:[^"\\]|\\.){0,200}")(?![A-Za-z0-9])"""
+)
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])[-+]?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]]{0,63}")
 

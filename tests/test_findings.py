@@ -1,0 +1,203 @@
+"""One finding per bug: keys, field groups, masking, attribution, and campaigns against
+consumers with several bugs of one outcome on one kind (each must be reported exactly once).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _fuzzing import assert_findings_are_true, put_consumers_on_path
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backbeat_fuzz.findings import FindingKey, field_group, is_weak
+from backbeat_fuzz.harness import CampaignConfig, run_campaign
+from backbeat_fuzz.minimize import attribute, differing_fields
+from backbeat_fuzz.model import Outcome
+from backbeat_fuzz.report import CampaignReport
+from backbeat_fuzz.signature import mask
+
+MULTI = "consumers.multibug"
+
+
+@pytest.fixture
+def workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    return put_consumers_on_path(monkeypatch, tmp_path)
+
+
+# -- keys -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "group"),
+    [
+        ("deadline_at.format", "deadline_at"),
+        ("deadline_at.type", "deadline_at"),
+        ("required.deadline_at", "deadline_at"),
+        ("issues[].code.pattern", "issues[]"),
+        ("required.issues[].severity", "issues[]"),
+        ("issues.maxItems", "issues"),
+        ("required.issues", "issues"),
+        ("json.nan", "json.nan"),
+        ("rules.window_order", "rules.window_order"),
+        ("type.const", "type"),
+        ("root.type", "root"),
+    ],
+)
+def test_field_groups(rule: str, group: str) -> None:
+    assert field_group(rule) == group
+
+
+@pytest.mark.parametrize(
+    ("signature", "weak"),
+    [
+        ("", True),
+        ("exit code 1", True),
+        ("exit code 1:", True),
+        ("killed by SIGSEGV", True),
+        ("HTTP 400", True),
+        ("returned False", True),
+        ("reject", True),
+        ("exit code 1: bad hlc <str>", False),
+        ("HTTP 500: internal error", False),
+        ("ValueError at h.py:3 in f: bad hlc", False),
+        ("hang at h.py:9 in scan", False),
+    ],
+)
+def test_weak_signatures_name_only_the_verdict(signature: str, weak: bool) -> None:
+    assert is_weak(signature) is weak
+
+
+def test_a_key_label_names_outcome_signature_and_fields() -> None:
+    key = FindingKey(Outcome.FALSE_REJECT, "exit code 1", ("tempo_bpm",))
+    assert key.label == "false_reject: exit code 1 [tempo_bpm]"
+    assert key != FindingKey(Outcome.FALSE_REJECT, "exit code 1", ("hlc",))
+
+
+@given(st.text(max_size=40), st.integers(), st.integers())
+def test_masking_ignores_numbers_and_quoted_values(prefix: str, a: int, b: int) -> None:
+    assert mask(f"{prefix} value {a} at '{a}x y'") == mask(f"{prefix} value {b} at '{b}x y'")
+
+
+def test_masking_keeps_quoted_field_names_apart() -> None:
+    assert mask("KeyError: 'hlc'") != mask("KeyError: 'tempo_bpm'")
+    assert mask("codec can't encode character '\\u066a' in position 5") == mask(
+        "codec can't encode character '\\u0661' in position 9"
+    )
+
+
+# -- attribution ------------------------------------------------------------------------------
+
+EXAMPLE = {"a": 1, "b": "x", "c": [1], "d": True}
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from("abcde"), st.one_of(st.integers(), st.text(max_size=3)), max_size=5
+    ),
+    st.sampled_from("abcde"),
+)
+def test_attribution_finds_the_one_field_that_matters(noise: dict[str, Any], cause: str) -> None:
+    """Whatever else differs, a failure caused by one field is attributed to that field alone."""
+    message = {**EXAMPLE, **noise, cause: "BAD"}
+    calls: list[dict[str, Any]] = []
+
+    def reproduces(candidate: dict[str, Any]) -> bool:
+        calls.append(candidate)
+        return candidate.get(cause) == "BAD"
+
+    attributed, fields = attribute(message, EXAMPLE, reproduces)
+    assert fields == (cause,)
+    assert differing_fields(attributed, EXAMPLE) == (cause,)
+    assert len(calls) <= len(differing_fields(message, EXAMPLE)) + 1
+
+
+def test_attribution_of_a_failure_needing_two_fields_keeps_both() -> None:
+    message = {**EXAMPLE, "a": 2, "b": "y", "d": False}
+    attributed, fields = attribute(message, EXAMPLE, lambda m: m["a"] == 2 and m["b"] == "y")
+    assert fields == ("a", "b")
+    assert attributed == {**EXAMPLE, "a": 2, "b": "y"}
+
+
+def test_a_failure_of_the_example_itself_is_about_no_field() -> None:
+    assert attribute({**EXAMPLE, "a": 9}, EXAMPLE, lambda m: True) == (EXAMPLE, ())
+
+
+def test_one_and_true_are_not_the_same_value() -> None:
+    assert differing_fields({"a": True}, {"a": 1}) == ("a",)
+    assert differing_fields({"a": 1}, {"a": 1}) == ()
+
+
+# -- campaigns --------------------------------------------------------------------------------
+
+
+def _run(target: str, **options: Any) -> CampaignReport:
+    config: dict[str, Any] = {
+        "target": target,
+        "max_examples": 100,
+        "seed": 1,
+        "database": None,
+        "corpus_dir": Path("corpus"),
+    }
+    config.update(options)
+    return run_campaign(CampaignConfig(**config))
+
+
+def _by_outcome(report: CampaignReport, outcome: str) -> list[Any]:
+    return [f for f in report.findings if f.outcome.value == outcome]
+
+
+@pytest.mark.usefixtures("workdir")
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_bug_of_a_many_bug_consumer_is_reported_exactly_once(seed: int) -> None:
+    report = _run(f"{MULTI}:seven_bugs", seed=seed)
+    rejects = {(f.kind, f.fields) for f in _by_outcome(report, "false_reject")}
+    assert rejects == {
+        ("beatframe", ("tempo_bpm",)),
+        ("beatframe", ("deadline_at",)),
+        ("beatframe", ("hlc",)),
+        ("statusclaim", ("notes",)),
+        ("statusclaim", ("progress",)),
+    }
+    crashes = _by_outcome(report, "crash")
+    assert len(crashes) == 2, [f.signature for f in crashes]
+    on_non_objects = next(f for f in crashes if "AttributeError" in f.signature)
+    assert set(on_non_objects.kinds) == {"beatframe", "statusclaim", "barreport"}
+    overflow = next(f for f in crashes if "OverflowError" in f.signature)
+    assert overflow.fields == ("tempo_drift_ms",)  # filed under the field that crashes it
+    assert not _by_outcome(report, "false_accept") and not _by_outcome(report, "hang")
+    assert_findings_are_true(report.to_dict()["findings"])
+
+
+@pytest.mark.usefixtures("workdir")
+def test_a_crash_caused_by_one_field_differs_from_the_example_in_that_field_only(
+    readme_messages: dict[str, dict[str, Any]],
+) -> None:
+    report = _run(f"{MULTI}:seven_bugs", kinds=("barreport",))
+    (overflow,) = [f for f in _by_outcome(report, "crash") if "OverflowError" in f.signature]
+    message = json.loads(overflow.data)
+    assert differing_fields(message, readme_messages["barreport"]) == ("tempo_drift_ms",)
+    assert Path(str(overflow.corpus_path)).read_bytes() == overflow.data
+
+
+@pytest.mark.usefixtures("workdir")
+def test_a_consumer_skipping_issue_items_gets_one_finding_listing_their_rules() -> None:
+    report = _run(f"{MULTI}:skips_issue_items", kinds=("barreport",), rules=("issues",))
+    (finding,) = report.findings
+    assert finding.signature == "false_accept: barreport issues[]"
+    item_rules = {r for r in finding.rules if r is not None}
+    assert len(item_rules) > 5
+    assert all(r.startswith(("issues[]", "required.issues[]")) for r in item_rules)
+    assert len(finding.witnesses) > 1
+
+
+@pytest.mark.usefixtures("workdir")
+def test_a_redos_in_one_field_is_one_hang_finding() -> None:
+    report = _run(f"{MULTI}:redos_agent_id", kinds=("statusclaim",), timeout=0.5, max_examples=60)
+    hangs = _by_outcome(report, "hang")
+    assert len(hangs) == 1, [f.signature for f in hangs]
+    assert hangs[0].fields == ("agent_id",)
+    assert [f for f in report.findings if f.outcome.value != "hang"] == []
