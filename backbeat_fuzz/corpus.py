@@ -5,11 +5,13 @@ A tiny store in the spirit of Hypothesis's ``DirectoryBasedExampleDatabase``: ``
 
 - ``<outcome>--<rule or "valid">--<hash8>.json`` holds exactly the message bytes, so
   ``backbeat-validate --file`` and the consumer's own tools work on it;
-- ``<same stem>.meta.json`` holds the rest (rule, expected verdict, detail, target, seed, ...)
-  as indented JSON.
+- ``<same stem>.meta.json`` holds the rest (rule, expected verdict, signature, detail, target,
+  seed, ...) as indented JSON.
 
-``hash8`` is the start of a SHA-256 over (kind, expected, data): names are unique and saving
-the same finding twice changes nothing. Every write goes to a temporary file in the same folder
+``hash8`` is the start of a SHA-256 over the finding's signature when the entry has one (one
+file per bug: the shrunk message replaces the first one seen, and campaigns sharing a corpus
+converge on one entry per finding), else over (kind, expected, data). Saving the same entry
+twice changes nothing. Every write goes to a temporary file in the same folder
 and is renamed into place, the message before its metadata, so readers (and other processes
 writing at the same time) never see a torn or half-saved entry.
 """
@@ -35,6 +37,7 @@ __all__ = ["Corpus", "CorpusEntry", "Expected", "write_atomic"]
 
 _META_SUFFIX = ".meta.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._\[\]-]")
+_SLUG = 48
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:
@@ -62,10 +65,12 @@ def write_atomic(path: str | Path, data: bytes) -> None:
 
 
 class Expected(enum.StrEnum):
-    """What a correct consumer does with a message: accept a valid one, reject an invalid one."""
+    """What a correct consumer does with a message: accept a valid one, reject an invalid one,
+    either for a probe (past an implementation limit the contract does not state)."""
 
     ACCEPT = "accept"
     REJECT = "reject"
+    EITHER = "either"
 
 
 def _tool_version() -> str:
@@ -95,6 +100,9 @@ class CorpusEntry:
         tool_version: the backbeat-fuzz version that found it.
         found_at: when, as an ISO 8601 UTC timestamp.
         note: how the message was made (``trailing newline``), or a person's remark.
+        signature: the finding's cause (``crash: KeyError at h.py:3 in f``), "" if unknown.
+        fields: the top-level fields where the message differs from the schema's example.
+        location: ``file:line`` in the consumer's source, when the target knows it.
     """
 
     kind: str
@@ -109,26 +117,41 @@ class CorpusEntry:
     tool_version: str = field(default_factory=_tool_version)
     found_at: str = field(default_factory=_now)
     note: str = ""
+    signature: str = ""
+    fields: tuple[str, ...] = ()
+    location: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "expected", Expected(self.expected))
         object.__setattr__(self, "outcome", Outcome(self.outcome))
+        object.__setattr__(self, "fields", tuple(self.fields))
         if not self.kind:
             raise ValueError("kind must be a message kind's short name, e.g. 'beatframe'")
 
     @property
     def digest(self) -> str:
-        """The first 8 hex digits of SHA-256 over (kind, expected, data)."""
+        """The first 8 hex digits of SHA-256 over the signature, else (kind, expected, data)."""
         sha = hashlib.sha256()
+        if self.signature:
+            sha.update(self.signature.encode("utf-8", "backslashreplace"))
+            return sha.hexdigest()[:8]
         for part in (self.kind.encode(), b"\0", self.expected.value.encode(), b"\0", self.data):
             sha.update(part)
         return sha.hexdigest()[:8]
 
     @property
     def stem(self) -> str:
-        """The file name without ``.json``: ``<outcome>--<rule or valid>--<hash8>``."""
-        rule = _UNSAFE.sub("_", self.rule) if self.rule is not None else "valid"
-        return f"{self.outcome.value}--{rule}--{self.digest}"
+        """The file name without ``.json``: ``<outcome>--<cause>--<hash8>``.
+
+        The cause is the signature cut to a readable slug (``KeyError_at_h.py_3_in_f``), or
+        the rule (``valid`` for a valid message) for an entry without a signature.
+        """
+        if self.signature:
+            cause = self.signature.removeprefix(f"{self.outcome.value}: ")
+        else:
+            cause = self.rule if self.rule is not None else "valid"
+        slug = re.sub(r"_+", "_", _UNSAFE.sub("_", cause)).strip("_")[:_SLUG] or "finding"
+        return f"{self.outcome.value}--{slug}--{self.digest}"
 
     @property
     def text(self) -> str:
@@ -141,6 +164,7 @@ class CorpusEntry:
         del meta["data"]
         meta["expected"] = self.expected.value
         meta["outcome"] = self.outcome.value
+        meta["fields"] = list(self.fields)
         return meta
 
 
@@ -221,11 +245,16 @@ class Corpus:
         path = self.path_for(entry)
         meta = _meta_path(path)
         if meta.exists() and path.exists() and path.read_bytes() == entry.data:
-            return path
+            return path  # the same finding and message: keep the first metadata
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, entry.data)
         text = json.dumps(entry.metadata(), indent=2, ensure_ascii=False) + "\n"
-        write_atomic(meta, text.encode("utf-8", "backslashreplace"))
+        write_atomic(path, entry.data)
+        try:
+            write_atomic(meta, text.encode("utf-8", "backslashreplace"))
+        except BaseException:  # never a message without its metadata (disk full, Ctrl-C)
+            meta.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+            raise
         return path
 
     def entries(self) -> list[CorpusEntry]:

@@ -58,6 +58,9 @@ def test_save_writes_the_message_and_a_readable_sidecar(tmp_path: Path) -> None:
         "tool_version": backbeat_fuzz.__version__,
         "found_at": "2026-01-02T03:04:05+00:00",
         "note": "hlc of letters",
+        "signature": "",
+        "fields": [],
+        "location": None,
     }
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name, meta_path.name]
 
@@ -232,3 +235,24 @@ def test_many_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     assert len(loaded) == len(expected)
     assert set(loaded) == expected
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_an_entry_with_a_signature_is_one_file_per_bug(tmp_path: Path) -> None:
+    """Named after its cause: the shrunk message replaces the first one seen, and campaigns
+    sharing a corpus converge on one entry per finding."""
+    corpus = Corpus(tmp_path)
+    signature = "crash: KeyError at mysvc/handler.py:12 in handle"
+    first = replace(entry(), outcome=Outcome.CRASH, signature=signature, data=b'{"a":1}')
+    shrunk = replace(first, data=b"{}", fields=("a",), location="mysvc/handler.py:12")
+    path = corpus.save(first)
+    assert path.name == f"crash--KeyError_at_mysvc_handler.py_12_in_handle--{first.digest}.json"
+    assert corpus.save(shrunk) == path
+    (only,) = corpus.entries()
+    assert (only.data, only.fields, only.location) == (b"{}", ("a",), "mysvc/handler.py:12")
+    assert first.digest == shrunk.digest != replace(first, signature="crash: other").digest
+
+
+def test_a_probe_entry_expects_either_verdict(tmp_path: Path) -> None:
+    corpus = Corpus(tmp_path)
+    corpus.save(replace(entry(), rule="json.too_deep", expected=Expected.EITHER))
+    assert corpus.entries()[0].expected is Expected.EITHER
