@@ -16,14 +16,14 @@ import base64
 import hashlib
 import json
 import re
+import shlex
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .corpus import write_atomic
-from .jsontext import JSON_RULES
+from .findings import FindingStatus, Witness
 from .model import Outcome
 
 __all__ = [
@@ -38,74 +38,129 @@ __all__ = [
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DIRECTIONS = ("valid", "invalid")
-
-_WHAT_HAPPENED = {
-    Outcome.FALSE_ACCEPT: "was accepted",
-    Outcome.FALSE_REJECT: "was rejected",
-    Outcome.CRASH: "crashed the target",
-    Outcome.HANG: "got no answer",
-}
+#: The ``format`` of :func:`write_json`'s document; its JSON Schema is :data:`REPORT_SCHEMA`.
+REPORT_FORMAT = "backbeat-fuzz-report/1"
+#: The JSON Schema of the JSON report, shipped inside the package.
+REPORT_SCHEMA = Path(__file__).with_name("report-v1.schema.json")
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One bug: a message the consumer got wrong.
+    """One bug: its cause, a headline message that shows it, and every witness of it.
 
-    Findings compare equal (and hash) by ``(outcome, kind, rule)`` only, so shrinking and
-    de-duplication keep one finding per bug whatever the message that shows it.
+    Findings compare equal (and hash) by ``(outcome, signature)`` only, so the same bug seen
+    under other kinds, rules or messages is one finding.
 
     Attributes:
         outcome: how the consumer got it wrong.
-        kind: the message kind's short name (``beatframe``).
+        signature: the cause, as :attr:`backbeat_fuzz.findings.FindingKey.label` words it
+            (``crash: KeyError at h.py:3 in f``, ``false_accept: beatframe deadline_at``).
+        kind: the headline message's kind (``beatframe``).
         message_type: its ``type`` constant, when known.
-        rule: the rule the message breaks, or None for a valid message.
-        data: the exact message bytes.
-        detail: what the consumer did (``KeyError: 'hlc'``, ``HTTP 500``).
-        corpus_path: where the message was saved, if it was.
-        note: how the message was made, or why it is baselined.
-        baselined: True when a baseline entry accepts this finding (it does not fail the run).
+        rule: the rule the headline message breaks, or None for a valid message.
+        data: the headline message's exact bytes (shrunk, attributed).
+        detail: what the consumer did with it (``KeyError: 'hlc'``, ``HTTP 500``).
+        corpus_path: where the headline message was saved, if it was.
+        note: how the headline message was made (the mutation variant), or a baseline reason.
+        status: new in this run, known from the corpus, or accepted by the baseline.
+        fields: the top-level fields where the headline differs from the schema's example.
+        kinds: every kind the bug was seen on.
+        rules: every rule it was seen under (None: valid messages).
+        witnesses: distinct messages that showed it (kind, rule, variant), the headline first.
+        location: ``file:line`` in the consumer's source, when the target knows it.
+        output: what the consumer said (stderr, response body, a hang's stack), bounded.
     """
 
     outcome: Outcome
-    kind: str
+    signature: str
+    kind: str = field(compare=False)
     message_type: str | None = field(compare=False)
-    rule: str | None
+    rule: str | None = field(compare=False)
     data: bytes = field(repr=False, compare=False)
     detail: str = field(compare=False)
     corpus_path: str | None = field(compare=False)
     note: str = field(default="", compare=False)
-    baselined: bool = field(default=False, compare=False)
+    status: FindingStatus = field(default=FindingStatus.NEW, compare=False)
+    fields: tuple[str, ...] = field(default=(), compare=False)
+    kinds: tuple[str, ...] = field(default=(), compare=False)
+    rules: tuple[str | None, ...] = field(default=(), compare=False)
+    witnesses: tuple[Witness, ...] = field(default=(), compare=False, repr=False)
+    location: str | None = field(default=None, compare=False)
+    output: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcome", Outcome(self.outcome))
+        object.__setattr__(self, "status", FindingStatus(self.status))
+        if not self.kinds:
+            object.__setattr__(self, "kinds", (self.kind,))
+        if not self.rules:
+            object.__setattr__(self, "rules", (self.rule,))
+
+    @property
+    def baselined(self) -> bool:
+        """True when a baseline entry accepts this finding (it does not fail the run)."""
+        return self.status is FindingStatus.BASELINED
 
     @property
     def direction(self) -> str:
-        """``valid`` for a valid message, ``invalid`` for one breaking a rule."""
+        """``valid`` for a valid headline message, ``invalid`` for one breaking a rule."""
         return "valid" if self.rule is None else "invalid"
 
     @property
     def rule_id(self) -> str:
-        """The rule broken, or ``valid.<kind>`` (a valid message must be accepted)."""
+        """The rule the headline breaks, or ``valid.<kind>`` (a valid message must be accepted)."""
         return self.rule if self.rule is not None else f"valid.{self.kind}"
 
     @property
+    def cause(self) -> str:
+        """The signature without its outcome: ``KeyError at h.py:3 in f``."""
+        return self.signature.removeprefix(f"{self.outcome.value}: ")
+
+    @property
+    def title(self) -> str:
+        """What the bug is, in a few words: ``accepts invalid hlc``, ``KeyError at h.py:3 in f``."""
+        if self.outcome is Outcome.FALSE_ACCEPT:
+            return f"accepts invalid {self.cause.removeprefix(self.kind + ' ')}"
+        return self.cause
+
+    @property
+    def changes(self) -> str:
+        """How the headline differs from the schema's example: ``hlc="zz"; notes removed``."""
+        try:
+            message = json.loads(self.data)
+        except ValueError:
+            return ""
+        if not isinstance(message, dict):
+            return ""
+        return "; ".join(
+            f"{name}={json.dumps(message[name], ensure_ascii=False)}"
+            if name in message
+            else f"{name} removed"
+            for name in self.fields
+        )
+
+    @property
     def text(self) -> str:
-        """The exact message text (bytes that are not UTF-8 shown as ``\\xNN`` escapes)."""
+        """The headline message text (bytes that are not UTF-8 shown as ``\\xNN`` escapes)."""
         return self.data.decode("utf-8", "backslashreplace")
 
     @property
+    def seen_on(self) -> str:
+        """``beatframe, statusclaim (valid, hlc.pattern)``: every kind and rule it showed under."""
+        rules = ", ".join(r or "valid" for r in self.rules)
+        return f"{', '.join(self.kinds)} ({rules})"
+
+    @property
     def headline(self) -> str:
-        """One line: ``false_accept: beatframe message breaking hlc.pattern was accepted``."""
-        what = (
-            f"valid {self.kind} message"
-            if self.rule is None
-            else f"{self.kind} message breaking {self.rule}"
-        )
-        line = f"{self.outcome.value}: {what} {_WHAT_HAPPENED[self.outcome]}"
-        if self.outcome is not Outcome.FALSE_ACCEPT and self.detail:
-            line += f" ({_one_line(self.detail, 120)})"
-        return line
+        """One line: ``crash: KeyError at h.py:3 in f [hlc], seen on beatframe (valid)``."""
+        what = {
+            Outcome.FALSE_ACCEPT: self.title,
+            Outcome.FALSE_REJECT: f"rejects valid {self.kind}: {self.cause}",
+            Outcome.CRASH: f"crashes: {self.cause}",
+            Outcome.HANG: f"hangs: {self.cause}",
+        }[self.outcome]
+        where = f" [{', '.join(self.fields)}]" if self.fields else ""
+        return _one_line(f"{self.outcome.value}: {what}{where}, seen on {self.seen_on}", 240)
 
 
 @dataclass(frozen=True)
@@ -116,58 +171,91 @@ class CampaignReport:
         target: the target spec.
         seed: the campaign's seed (rerun with it to replay).
         tool_version: the backbeat-fuzz version.
-        counts: examples run per kind and direction: ``{"beatframe": {"valid": n, "invalid": n}}``.
-        failures: every finding, baselined ones included.
+        counts: messages sent per kind and direction: ``{"beatframe": {"valid": n, "invalid": n}}``.
+        findings: one per bug, baselined and known ones included.
         skipped: human notes on what was not run and why.
         duration: seconds the campaign took.
         baseline_notes: expired baseline entries and ones that no longer reproduce.
+        coverage_sent: how many of the messages sent were the coverage phase's.
+        interrupted: the run was stopped (Ctrl-C) before its budget was spent.
     """
 
     target: str
     seed: int
     tool_version: str
     counts: dict[str, dict[str, int]]
-    failures: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     duration: float = 0.0
     baseline_notes: list[str] = field(default_factory=list)
+    coverage_sent: int = 0
+    interrupted: bool = False
 
     @property
-    def new_failures(self) -> list[Finding]:
-        """The findings no baseline entry accepts: these fail the run."""
-        return [f for f in self.failures if not f.baselined]
+    def failing(self) -> list[Finding]:
+        """The findings no baseline entry accepts (new and known ones): these fail the run."""
+        return [f for f in self.findings if not f.baselined]
+
+    @property
+    def sent(self) -> int:
+        """Messages sent in every phase."""
+        return sum(sum(cell.values()) for cell in self.counts.values())
 
     def cells(self) -> list[tuple[str, str]]:
         """Every (kind, direction) that was run or has a finding, kinds in order of first use."""
-        kinds = list(self.counts) + [f.kind for f in self.failures]
+        kinds = list(self.counts) + [k for f in self.findings for k in f.kinds]
         return [(kind, d) for kind in dict.fromkeys(kinds) for d in DIRECTIONS]
 
+    def kinds(self) -> list[str]:
+        """Every kind that was run or has a finding, in order of first use."""
+        return list(dict.fromkeys(kind for kind, _ in self.cells()))
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form :func:`write_json` writes."""
+        """The JSON form :func:`write_json` writes (its schema: :data:`REPORT_SCHEMA`)."""
         return {
+            "format": REPORT_FORMAT,
             "target": self.target,
             "seed": self.seed,
             "tool_version": self.tool_version,
             "duration": round(self.duration, 3),
             "counts": self.counts,
+            "sent": self.sent,
+            "coverage_sent": self.coverage_sent,
+            "interrupted": self.interrupted,
             "skipped": self.skipped,
-            "failures": [_finding_dict(f) for f in self.failures],
+            "findings": [_finding_dict(f) for f in self.findings],
             "baseline_notes": self.baseline_notes,
         }
 
 
+def _message_fields(data: bytes) -> dict[str, str]:
+    return {
+        "message": data.decode("utf-8", "backslashreplace"),
+        "message_base64": base64.b64encode(data).decode("ascii"),
+    }
+
+
 def _finding_dict(finding: Finding) -> dict[str, Any]:
     return {
-        "kind": finding.outcome.value,
-        "message_kind": finding.kind,
+        "outcome": finding.outcome.value,
+        "signature": finding.signature,
+        "status": finding.status.value,
+        "kind": finding.kind,
         "message_type": finding.message_type,
         "rule": finding.rule,
-        "message": finding.text,
-        "message_base64": base64.b64encode(finding.data).decode("ascii"),
+        **_message_fields(finding.data),
+        "fields": list(finding.fields),
+        "kinds": list(finding.kinds),
+        "rules": list(finding.rules),
         "detail": finding.detail,
+        "output": finding.output,
+        "location": finding.location,
         "corpus_path": finding.corpus_path,
         "note": finding.note,
-        "baselined": finding.baselined,
+        "witnesses": [
+            {"kind": w.kind, "rule": w.rule, "note": w.note, **_message_fields(w.data)}
+            for w in finding.witnesses
+        ],
     }
 
 
@@ -207,34 +295,29 @@ def _xml_safe(text: str) -> str:
 
 
 def _finding_body(finding: Finding) -> str:
-    return "\n".join(
-        [
-            f"rule: {finding.rule_id}",
-            f"outcome: {finding.outcome.value}",
-            f"message: {finding.text}",
-            f"detail: {finding.detail}",
-            f"corpus: {finding.corpus_path or '(not saved)'}",
-        ]
-    )
+    lines = [
+        f"signature: {finding.signature}",
+        f"outcome: {finding.outcome.value}",
+        f"status: {finding.status.value}",
+        f"seen on: {finding.seen_on}",
+        f"fields: {', '.join(finding.fields) or '(none)'}",
+        f"message: {finding.text}",
+        f"detail: {finding.detail}",
+        f"corpus: {finding.corpus_path or '(not saved)'}",
+    ]
+    if finding.note:
+        lines.append(f"note: {finding.note}")
+    if finding.output:
+        lines.append(f"output:\n{finding.output}")
+    return "\n".join(lines)
 
 
-def _cell_case(suite: ET.Element, report: CampaignReport, kind: str, direction: str) -> int:
+def _cell_case(suite: ET.Element, report: CampaignReport, kind: str, direction: str) -> None:
     case = ET.SubElement(
         suite, "testcase", classname=f"backbeat.{kind}", name=f"{kind}.{direction}"
     )
-    mine = [f for f in report.new_failures if (f.kind, f.direction) == (kind, direction)]
     run = report.counts.get(kind, {}).get(direction, 0)
     ET.SubElement(case, "system-out").text = f"{run} {direction} {kind} messages sent"
-    if not mine:
-        return 0
-    counts: dict[str, int] = {}
-    for finding in mine:
-        counts[finding.outcome.value] = counts.get(finding.outcome.value, 0) + 1
-    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
-    failure = ET.SubElement(case, "failure", message=f"{len(mine)} findings: {summary}")
-    failure.set("type", "findings")
-    failure.text = _xml_safe("\n".join(f.headline for f in mine))
-    return 1
 
 
 def _finding_case(suite: ET.Element, finding: Finding, name: str) -> int:
@@ -259,11 +342,9 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 def write_junit(report: CampaignReport, path: str | Path) -> None:
-    """Write *report* as JUnit XML: one testsuite, testcases per kind/direction and per finding.
-
-    A ``<kind>.<direction>`` testcase fails when a finding not in the baseline is in it; each
-    finding is a testcase of its own (skipped when baselined) whose failure holds the rule,
-    outcome, message text, detail and corpus path.
+    """Write *report* as JUnit XML: one testsuite; one testcase per finding, failed unless
+    baselined (then skipped); and one passing testcase per kind and direction that says how many
+    messages were sent, so a clean run still shows what it covered.
 
     Args:
         report: the campaign's report.
@@ -275,43 +356,44 @@ def write_junit(report: CampaignReport, path: str | Path) -> None:
     for name, value in (("target", report.target), ("seed", report.seed)):
         ET.SubElement(properties, "property", name=name, value=_xml_safe(str(value)))
     ET.SubElement(properties, "property", name="tool_version", value=report.tool_version)
-    failed = sum(_cell_case(suite, report, kind, d) for kind, d in report.cells())
+    for kind, direction in report.cells():
+        _cell_case(suite, report, kind, direction)
     used: set[str] = set()
-    for finding in report.failures:
-        name = _unique(
-            f"{finding.kind}.{finding.direction}.{finding.outcome}.{finding.rule_id}", used
-        )
+    failed = 0
+    for finding in report.findings:
+        name = _unique(f"{finding.kind}.{finding.outcome}.{_slug(finding.cause)}", used)
         failed += _finding_case(suite, finding, name)
     notes = [*report.skipped, *report.baseline_notes]
     if notes:
         ET.SubElement(suite, "system-out").text = _xml_safe("\n".join(notes))
-    tests = len(report.cells()) + len(report.failures)
-    skipped = len(report.failures) - len(report.new_failures)
+    tests = len(report.cells()) + len(report.findings)
     for element in (root, suite):
         element.set("tests", str(tests))
         element.set("failures", str(failed))
         element.set("errors", "0")
         element.set("time", f"{report.duration:.3f}")
-    suite.set("skipped", str(skipped))
+    suite.set("skipped", str(len(report.findings) - len(report.failing)))
     ET.indent(root)
     _write_text(path, ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\[\]-]+", "_", text).strip("_")[:80]
+
+
 # -- SARIF ------------------------------------------------------------------------------------
 
-
-def _rule_description(rule_id: str, descriptions: Mapping[str, str]) -> str:
-    if rule_id in descriptions:
-        return descriptions[rule_id]
-    if rule_id in JSON_RULES:
-        return f"must be rejected: {JSON_RULES[rule_id]}"
-    if rule_id.startswith("valid."):
-        return f"must be accepted: a valid {rule_id.removeprefix('valid.')} message"
-    return f"must be rejected: a message breaking {rule_id}"
+#: One SARIF rule per outcome: what a correct consumer does instead.
+_SARIF_RULES = {
+    Outcome.FALSE_REJECT: "a valid message must be accepted",
+    Outcome.FALSE_ACCEPT: "a message breaking a rule of the contract must be rejected",
+    Outcome.CRASH: "every message must get a verdict: accept or reject, never a crash",
+    Outcome.HANG: "every message must get a verdict within the timeout",
+}
 
 
-def _artifact(corpus_path: str) -> dict[str, str]:
-    path = Path(corpus_path)
+def _artifact(path_text: str) -> dict[str, str]:
+    path = Path(path_text)
     if path.is_absolute():
         try:
             path = path.relative_to(Path.cwd())
@@ -320,74 +402,86 @@ def _artifact(corpus_path: str) -> dict[str, str]:
     return {"uri": path.as_posix(), "uriBaseId": "%SRCROOT%"}
 
 
-def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
-    key = f"{finding.outcome.value}|{finding.kind}|{finding.rule_id}"
+def _sarif_location(finding: Finding) -> list[dict[str, Any]]:
+    """The consumer's source line when the target knows it, else the corpus entry."""
+    if finding.location:
+        file, _, line = finding.location.rpartition(":")
+        physical: dict[str, Any] = {"artifactLocation": _artifact(file or finding.location)}
+        if line.isdigit():
+            physical["region"] = {"startLine": int(line)}
+        return [{"physicalLocation": physical}]
+    if finding.corpus_path:
+        return [{"physicalLocation": {"artifactLocation": _artifact(finding.corpus_path)}}]
+    return []
+
+
+def _sarif_result(finding: Finding) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "ruleId": finding.rule_id,
-        "ruleIndex": rule_index,
+        "ruleId": f"backbeat/{finding.outcome.value}",
+        "ruleIndex": list(_SARIF_RULES).index(finding.outcome),
         "level": "note" if finding.baselined else "error",
         "message": {"text": finding.headline},
-        "partialFingerprints": {"backbeatFinding/v1": hashlib.sha256(key.encode()).hexdigest()},
+        "partialFingerprints": {
+            "backbeatFinding/v2": hashlib.sha256(finding.signature.encode()).hexdigest()
+        },
         "properties": {
             "outcome": finding.outcome.value,
-            "messageKind": finding.kind,
-            "messageType": finding.message_type,
+            "signature": finding.signature,
+            "status": finding.status.value,
+            "kind": finding.kind,
+            "kinds": list(finding.kinds),
+            "rules": list(finding.rules),
+            "fields": list(finding.fields),
             "message": finding.text,
             "detail": finding.detail,
-            "baselined": finding.baselined,
+            "corpus_path": finding.corpus_path,
         },
     }
-    if finding.corpus_path:
-        location = {"physicalLocation": {"artifactLocation": _artifact(finding.corpus_path)}}
-        result["locations"] = [location]
+    locations = _sarif_location(finding)
+    if locations:
+        result["locations"] = locations
     return result
 
 
-def sarif_document(
-    report: CampaignReport, rule_descriptions: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def sarif_document(report: CampaignReport) -> dict[str, Any]:
     """The SARIF 2.1.0 document :func:`write_sarif` writes."""
-    rule_ids = list(dict.fromkeys(f.rule_id for f in report.failures))
-    descriptions = rule_descriptions or {}
     rules = [
-        {"id": rule_id, "shortDescription": {"text": _rule_description(rule_id, descriptions)}}
-        for rule_id in rule_ids
+        {"id": f"backbeat/{outcome.value}", "shortDescription": {"text": text}}
+        for outcome, text in _SARIF_RULES.items()
     ]
-    driver = {
-        "name": "backbeat-fuzz",
-        "version": report.tool_version,
-        "informationUri": "https://pypi.org/project/backbeat-fuzz/",
-        "rules": rules,
-    }
-    results = [_sarif_result(f, rule_ids.index(f.rule_id)) for f in report.failures]
+    driver = {"name": "backbeat-fuzz", "version": report.tool_version, "rules": rules}
     run = {
         "tool": {"driver": driver},
-        "results": results,
+        "results": [_sarif_result(f) for f in report.findings],
         "properties": {"target": report.target, "seed": report.seed, "counts": report.counts},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def write_sarif(
-    report: CampaignReport,
-    path: str | Path,
-    *,
-    rule_descriptions: Mapping[str, str] | None = None,
-) -> None:
-    """Write *report* as SARIF 2.1.0: one rule per broken rule, one result per finding.
+def write_sarif(report: CampaignReport, path: str | Path) -> None:
+    """Write *report* as SARIF 2.1.0: one rule per outcome, one result per finding, located at
+    the consumer's source line when the target reports it (Python targets do).
 
     Args:
         report: the campaign's report.
         path: the file to write (its folder is created if needed).
-        rule_descriptions: rule id -> one-line description, for the rules' short descriptions
-            (a generic one is used for rules not in it).
     """
-    _write_text(path, _dumps(sarif_document(report, rule_descriptions)))
+    _write_text(path, _dumps(sarif_document(report)))
 
 
 # -- the text summary -------------------------------------------------------------------------
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: Terminal colours per outcome and status, as click.style takes them.
+_COLOURS = {
+    Outcome.FALSE_REJECT: "yellow",
+    Outcome.FALSE_ACCEPT: "magenta",
+    Outcome.CRASH: "red",
+    Outcome.HANG: "cyan",
+    FindingStatus.NEW: "red",
+    FindingStatus.KNOWN: "yellow",
+    FindingStatus.BASELINED: "green",
+}
 
 
 def _shown(text: str) -> str:
@@ -395,55 +489,130 @@ def _shown(text: str) -> str:
     return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
-def _table(report: CampaignReport) -> list[str]:
-    rows = [("kind", "direction", "examples", "findings")]
-    for kind, direction in report.cells():
-        mine = [f for f in report.failures if (f.kind, f.direction) == (kind, direction)]
-        baselined = sum(f.baselined for f in mine)
-        found = f"{len(mine)}" + (f" ({baselined} baselined)" if baselined else "")
-        rows.append((kind, direction, str(report.counts.get(kind, {}).get(direction, 0)), found))
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    return [
-        f"{kind:<{widths[0]}}  {direction:<{widths[1]}}  {run:>8}  {found}"
-        for kind, direction, run, found in rows
-    ]
+class _Style:
+    """Colours on a terminal, nothing elsewhere (``NO_COLOR``, ``--no-color``, pipes)."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, key: Any = None, *, bold: bool = False) -> str:
+        if not self.color:
+            return text
+        import click
+
+        return click.style(text, fg=_COLOURS.get(key), bold=bold)
 
 
-def _finding_block(number: int, finding: Finding) -> list[str]:
-    mark = "  [baselined]" if finding.baselined else ""
+def replay_command(finding: Finding, target: str) -> list[str]:
+    """The lines that reproduce *finding* alone: a ``replay`` call, and ``curl`` for HTTP."""
+    if not finding.corpus_path:
+        return []
     lines = [
-        f"{number}. {finding.outcome.value}  {finding.kind}  {finding.rule_id}{mark}",
-        f"   message: {_shown(finding.text)}",
-        f"   detail:  {_shown(finding.detail)}",
-        f"   corpus:  {finding.corpus_path or '(not saved)'}",
+        f"backbeat-fuzz replay --target {shlex.quote(target)} {shlex.quote(finding.corpus_path)}"
     ]
-    if finding.note:
-        lines.append(f"   note:    {_shown(finding.note)}")
+    if target.startswith(("http://", "https://")):
+        lines.append(
+            "curl -sS -X POST -H 'Content-Type: application/json' "
+            f"--data-binary @{shlex.quote(finding.corpus_path)} {shlex.quote(target)}"
+        )
     return lines
 
 
-def render_summary(report: CampaignReport) -> str:
-    """The plain-text summary: a table of kind x direction, then one block per finding.
+def _finding_lines(
+    number: int, finding: Finding, target: str, width: int, style: _Style
+) -> list[str]:
+    mark = "" if finding.status is FindingStatus.NEW else f"  [{finding.status.value}]"
+    where = f"  [{', '.join(finding.fields)}]" if finding.fields else ""
+    title = style(_one_line(_shown(finding.title), width), finding.outcome, bold=True)
+    lines = [
+        f"  {number}. {title}{style(mark, finding.status)}{where}",
+        f"     {_one_line(_shown(finding.text), width)}",
+    ]
+    if finding.changes:
+        lines.append(f"     changed: {_one_line(_shown(finding.changes), width)}")
+    lines.append(f"     seen on {_one_line(finding.seen_on, width)}")
+    variants = [w for w in finding.witnesses if w.note or w.rule != finding.rule][:6]
+    if len(variants) > 1 or (variants and variants[0].note != finding.note):
+        shown = "; ".join(
+            _shown(f"{w.rule or 'valid'}: {w.note}" if w.note else w.rule or "valid")
+            for w in variants
+        )
+        lines.append(f"     witnesses: {_one_line(shown, width)}")
+    if finding.outcome is not Outcome.FALSE_ACCEPT and finding.detail:
+        lines.append(f"     detail: {_one_line(_shown(finding.detail), width)}")
+    if finding.note and finding.baselined:
+        lines.append(f"     baseline: {_shown(finding.note)}")
+    lines += [f"     reproduce: {line}" for line in replay_command(finding, target)]
+    return lines
+
+
+def _findings_section(report: CampaignReport, width: int, style: _Style) -> list[str]:
+    lines: list[str] = []
+    number = 0
+    for outcome in Outcome:
+        mine = [f for f in report.findings if f.outcome is outcome]
+        if not mine:
+            continue
+        lines += ["", style(f"{outcome.value} ({len(mine)})", outcome, bold=True)]
+        for kind in dict.fromkeys(f.kind for f in mine):
+            lines.append(f" {kind}")
+            for finding in (f for f in mine if f.kind == kind):
+                number += 1
+                lines += _finding_lines(number, finding, report.target, width, style)
+    return lines
+
+
+def _table(report: CampaignReport) -> list[str]:
+    kinds = report.kinds()
+    header = ["", *kinds, "total"]
+    rows = [header]
+    for outcome in Outcome:
+        counts = [sum(f.kind == k and f.outcome is outcome for f in report.findings) for k in kinds]
+        rows.append([outcome.value, *map(str, counts), str(sum(counts))])
+    sent = [sum(report.counts.get(k, {}).values()) for k in kinds]
+    rows.append(["messages sent", *map(str, sent), str(sum(sent))])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return [
+        "  "
+        + "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+
+
+def _closing(report: CampaignReport, style: _Style) -> str:
+    statuses = [
+        style(f"{sum(f.status is s for f in report.findings)} {s.value}", s) for s in FindingStatus
+    ]
+    return (
+        f"  {len(report.findings)} findings ({', '.join(statuses)}); "
+        f"{report.sent} messages sent ({report.coverage_sent} in the coverage phase); "
+        f"{report.duration:.1f}s; seed {report.seed}"
+    )
+
+
+def render_summary(report: CampaignReport, *, color: bool = False, width: int = 100) -> str:
+    """The text report: findings grouped by outcome, then kind, then the summary table.
+
+    Args:
+        report: the campaign's report.
+        color: colour outcomes and statuses (for a terminal).
+        width: cut messages and lines to about this many characters (the corpus has them whole).
 
     Returns:
         Lines ending in a newline; control characters in messages are escaped.
     """
-    lines = [
-        f"backbeat-fuzz {report.tool_version}: target {report.target}, seed {report.seed}, "
-        f"{report.duration:.1f}s",
-        "",
-        *_table(report),
-    ]
+    style = _Style(color)
+    lines = [f"backbeat-fuzz {report.tool_version}: target {report.target}, seed {report.seed}"]
+    if report.findings:
+        lines += _findings_section(report, width, style)
+    else:
+        lines += ["", "no findings: valid messages were accepted and invalid ones rejected"]
     if report.skipped:
         lines += ["", *(f"skipped: {note}" for note in report.skipped)]
     if report.baseline_notes:
         lines += ["", *(f"baseline: {note}" for note in report.baseline_notes)]
-    new = len(report.new_failures)
-    if not report.failures:
-        lines += ["", "no findings: valid messages were accepted and invalid ones rejected"]
-    else:
-        baselined = len(report.failures) - new
-        lines += ["", f"{len(report.failures)} findings ({new} new, {baselined} baselined):"]
-        for number, finding in enumerate(report.failures, 1):
-            lines += ["", *_finding_block(number, finding)]
+    lines += ["", style("summary", bold=True), *_table(report), _closing(report, style)]
     return "\n".join(lines) + "\n"
