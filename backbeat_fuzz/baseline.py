@@ -7,9 +7,11 @@ A baseline is a JSON file (the format is documented in ``docs/corpus.md``)::
          "expires": "2027-01-31", "reason": "ticket-123"}
     ]}
 
-or just the list. An entry accepts every finding with its key (:func:`entry_key`: outcome,
-kind, rule); ``rule`` is null or omitted for findings on valid messages, ``expires`` (a date,
-inclusive) and ``reason`` are optional. An expired entry accepts nothing, and an entry whose
+or just the list. An entry written by ``--baseline-update`` also holds the finding's
+``signature`` (its cause, the finding's identity) and then accepts exactly that bug; a
+hand-written entry without one accepts every finding of its outcome seen on its kind and rule.
+``rule`` is null or omitted for findings on valid messages, ``expires`` (a date, inclusive) and
+``reason`` are optional. An expired entry accepts nothing, and an entry whose
 finding no longer shows up in a run that exercised its rule is *stale*: reported, and removed
 by :meth:`Baseline.updated` (``--baseline-update`` also adds the new findings; ``--baseline-prune``
 only removes), so the baseline only ever shrinks unless a person chooses to grow it.
@@ -37,7 +39,7 @@ __all__ = [
     "write_baseline",
 ]
 
-_KEYS = ("outcome", "kind", "rule", "expires", "reason")
+_KEYS = ("outcome", "kind", "rule", "signature", "expires", "reason")
 _EXAMPLE = '{"accepted": [{"outcome": "false_accept", "kind": "beatframe", "rule": "hlc.pattern"}]}'
 
 
@@ -50,15 +52,25 @@ class FindingLike(Protocol):
     def kind(self) -> str: ...
     @property
     def rule(self) -> str | None: ...
+    @property
+    def signature(self) -> str: ...
+    @property
+    def kinds(self) -> tuple[str, ...]: ...
+    @property
+    def rules(self) -> tuple[str | None, ...]: ...
 
 
-def entry_key(finding: FindingLike) -> tuple[Outcome, str, str | None]:
-    """What a baseline entry and a finding are matched on: ``(outcome, kind, rule)``.
+def entry_key(finding: FindingLike) -> tuple[Outcome, str]:
+    """What a baseline entry and a finding are matched on: ``(outcome, signature)``, the
+    finding's identity (a hand-written entry without a signature: its kind and rule).
 
     The one place the baseline's notion of "the same finding" lives: entries are
     :class:`FindingLike` too, so matching, de-duplicating and updating all go through here.
     """
-    return (Outcome(finding.outcome), finding.kind, finding.rule)
+    return (
+        Outcome(finding.outcome),
+        finding.signature or f"{finding.kind} {finding.rule or 'valid'}",
+    )
 
 
 @dataclass(frozen=True)
@@ -80,20 +92,40 @@ class BaselineEntry:
     expires: date | None = None
     reason: str = ""
     index: int = field(default=0, compare=False)
+    signature: str = ""
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind,)
+
+    @property
+    def rules(self) -> tuple[str | None, ...]:
+        return (self.rule,)
 
     @classmethod
     def accepting(cls, finding: FindingLike) -> BaselineEntry:
         """A new entry accepting *finding*: no expiry, no reason (a person adds them)."""
-        return cls(Outcome(finding.outcome), finding.kind, finding.rule)
+        outcome = Outcome(finding.outcome)
+        return cls(outcome, finding.kind, finding.rule, signature=finding.signature)
 
     def matches(self, finding: FindingLike) -> bool:
-        """True when *finding* has this entry's :func:`entry_key`, expired or not."""
-        return entry_key(finding) == entry_key(self)
+        """True when *finding* is this entry's bug, expired or not: the same
+        :func:`entry_key`, or for an entry without a signature, the same outcome seen on the
+        entry's kind and rule (one finding may span several kinds and rules)."""
+        if self.signature:
+            return entry_key(finding) == entry_key(self)
+        return (
+            Outcome(finding.outcome) is self.outcome
+            and self.kind in finding.kinds
+            and self.rule in finding.rules
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        """The entry as the file holds it (``expires`` and ``reason`` only when set)."""
+        """The entry as the file holds it (``signature``, ``expires``, ``reason`` when set)."""
         entry: dict[str, Any] = {"outcome": self.outcome.value, "kind": self.kind}
         entry["rule"] = self.rule
+        if self.signature:
+            entry["signature"] = self.signature
         if self.expires is not None:
             entry["expires"] = self.expires.isoformat()
         if self.reason:
@@ -107,7 +139,7 @@ class BaselineEntry:
     def describe(self) -> str:
         """``baseline entry accepted[0] (false_accept beatframe hlc.pattern, ticket-123)``."""
         reason = f", {self.reason}" if self.reason else ""
-        what = f"{self.outcome.value} {self.kind} {self.rule or 'valid'}"
+        what = self.signature or f"{self.outcome.value} {self.kind} {self.rule or 'valid'}"
         return f"baseline entry accepted[{self.index}] ({what}{reason})"
 
 
@@ -191,7 +223,7 @@ class Baseline:
         found = list(findings)
         stale = self.stale(found, covered)
         kept = [e for e in self.entries if e not in stale]
-        new: dict[tuple[Outcome, str, str | None], BaselineEntry] = {}
+        new: dict[tuple[Outcome, str], BaselineEntry] = {}
         if add:
             for finding in found:
                 if not any(e.matches(finding) for e in kept):
@@ -229,6 +261,8 @@ def _parse_entry(raw: Any, index: int, where: str) -> BaselineEntry:
         )
     if not isinstance(raw.get("reason", ""), str):
         raise UsageError(f'{at}: reason must be a string; write e.g. "ticket-123"')
+    if not isinstance(raw.get("signature", ""), str):
+        raise UsageError(f"{at}: signature must be a string, as --baseline-update writes it")
     return BaselineEntry(
         outcome=Outcome(raw["outcome"]),
         kind=raw["kind"],
@@ -236,6 +270,7 @@ def _parse_entry(raw: Any, index: int, where: str) -> BaselineEntry:
         expires=_parse_date(raw.get("expires"), at),
         reason=raw.get("reason", ""),
         index=index,
+        signature=raw.get("signature", ""),
     )
 
 

@@ -1,21 +1,35 @@
-"""The campaign: feed a consumer valid and invalid messages, shrink what it gets wrong, keep it.
+"""The campaign: feed a consumer valid and invalid messages, report each of its bugs once.
 
-A campaign is a list of units of work, one Hypothesis run each: the valid messages of a kind,
-and the mutants of each selected rule of a kind. In a run the consumer is called once per
-example; a wrong verdict raises the exception class of its :class:`~backbeat_fuzz.model.Outcome`,
-so Hypothesis shrinks each (kind, outcome, rule) separately and never drifts from one finding to
-another. The first failing message of a unit is written to the corpus the moment it is seen; the
-shrunk one replaces it when shrinking ends. Hypothesis settings are set explicitly (not from its
+A campaign runs in three phases over units of work (the valid messages of a kind, the mutants
+of one rule of a kind):
+
+1. *replay*: the corpus entries of the selected units are sent first; those that still fail
+   are findings that are *known*, not new;
+2. *coverage*: every mutation variant of every rule, and every valid boundary value of every
+   field, is sent once on the schema's README example (deterministic, so rare forms such as a
+   ``+24:00`` offset are never left to chance);
+3. *exploration*: one Hypothesis run per unit and round; units take turns by kind, in rounds,
+   until the budget (``--max-examples``, ``--duration``, or both) is spent.
+
+A wrong verdict becomes a finding keyed by its cause (:class:`~backbeat_fuzz.findings.FindingKey`):
+the target's signature for crashes, hangs and rejected valid messages; the field group for
+accepted invalid ones. Each new key raises its own exception class inside Hypothesis, so each
+bug is shrunk on its own and shrinking keeps the bug; a key already found no longer fails the
+run, so exploration goes on hunting for new ones. A last pass (:mod:`.minimize`) resets every
+field that does not matter back to the README example and names the fields that do. The
+first failing message of a finding is written to the corpus the moment it is seen, and
+replaced (same file) by its shrunk form. Hypothesis settings are set explicitly (not from its
 ``ci`` profile), so a run under ``CI=true`` behaves as its flags say.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,60 +40,86 @@ from hypothesis.errors import HypothesisWarning, InvalidArgument, Unsatisfiable
 
 from . import __version__
 from .baseline import Baseline, load_baseline
-from .contract import load_contract
+from .contract import Contract, load_contract
 from .corpus import Corpus, CorpusEntry, Expected
 from .database import KeyedDatabase, check_writable_folder, close_database, open_database
-from .errors import UsageError
+from .errors import BackbeatFuzzError, UsageError
+from .findings import Direction, FindingKey, FindingStatus, Witness, field_group, is_weak
+from .jsontext import JsonTextError, parse
+from .minimize import attribute
 from .model import Mutant, Outcome, Verdict, canonical_text
 from .replay import judge, replay_entry
 from .report import DIRECTIONS, CampaignReport, Finding
+from .signature import mask
 from .strategies import (
     check_rule_patterns,
+    coverage_mutants,
+    coverage_valid,
     invalid_messages,
+    is_probe,
     reaches,
     select_rules,
     valid_messages,
 )
 from .targets import Response, Target, load_target
+from .validator import MessageValidator
 
-__all__ = ["CampaignConfig", "Progress", "Unit", "judge", "run_campaign", "run_cell"]
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "CampaignAborted",
+    "CampaignConfig",
+    "Progress",
+    "Unit",
+    "judge",
+    "plan_units",
+    "run_campaign",
+    "run_cell",
+]
 
-#: After this many hangs in one unit, new messages are no longer sent (each costs the timeout).
+#: Examples per kind and direction when neither ``max_examples`` nor ``duration`` is given.
+DEFAULT_MAX_EXAMPLES = 100
+#: After this many hangs a unit sends nothing more (each costs the timeout).
 HANG_BUDGET = 3
-
-
-class _Failure(Exception):
-    """A wrong verdict; one subclass per outcome so Hypothesis keeps them apart."""
-
-    outcome: Outcome
-
-    def __init__(self, data: bytes, response: Response, note: str) -> None:
-        super().__init__(f"{self.outcome.value}: {response.detail}")
-        self.data, self.response, self.note = data, response, note
-
-
-_FAILURES: dict[Outcome, type[_Failure]] = {
-    outcome: type(f"_{outcome.name.title().replace('_', '')}", (_Failure,), {"outcome": outcome})
-    for outcome in Outcome
-}
+#: Exploration runs in rounds of at most this many examples per unit...
+ROUND_EXAMPLES = 50
+#: ...and, under a deadline, of about this many seconds of target time per unit.
+ROUND_SECONDS = 1.0
+#: Weak signatures are attributed to fields by extra calls: at most this many per campaign.
+ATTRIBUTION_CALLS = 2000
+#: Responses remembered per campaign (a message sent twice is answered from memory).
+CACHE_SIZE = 100_000
 
 
 @dataclass(frozen=True)
 class Unit:
-    """One Hypothesis run: the valid messages of a kind, or the mutants of one rule."""
+    """One line of work: the valid messages of a kind, or the mutants of one rule.
+
+    Attributes:
+        kind: the message kind's short name.
+        rule: the rule its mutants break, or None for valid messages.
+        probe: the rule is an implementation limit (either verdict is right).
+    """
 
     kind: str
     rule: str | None = None
+    probe: bool = False
 
     @property
-    def direction(self) -> str:
-        """``valid`` or ``invalid``."""
+    def direction(self) -> Direction:
+        """What a correct consumer does with this unit's messages."""
+        if self.rule is None:
+            return Direction.VALID
+        return Direction.PROBE if self.probe else Direction.INVALID
+
+    @property
+    def cell(self) -> str:
+        """``valid`` or ``invalid``: the column of the counts table (probes are invalid)."""
         return "valid" if self.rule is None else "invalid"
 
     @property
     def key(self) -> str:
         """A stable name: ``beatframe/valid`` or ``beatframe/invalid/hlc.pattern``."""
-        return f"{self.kind}/{self.direction}" + (f"/{self.rule}" if self.rule else "")
+        return f"{self.kind}/{self.cell}" + (f"/{self.rule}" if self.rule else "")
 
 
 @dataclass(frozen=True)
@@ -90,9 +130,11 @@ class CampaignConfig:
         target: the target spec (see :func:`backbeat_fuzz.targets.load_target`).
         kinds: the message kinds to fuzz (all when empty).
         rules: rule selections (names, fields, families, globs); all when empty.
-        max_examples: examples per kind and direction; the invalid direction splits it evenly
-            across its rules, at least one each.
-        duration: a wall-clock cap in seconds for the whole campaign, or None.
+        max_examples: exploration examples per kind and direction (the invalid direction
+            splits them across its rules, at least one each). None: unbounded when a
+            ``duration`` is set, else :data:`DEFAULT_MAX_EXAMPLES`.
+        duration: a wall-clock cap in seconds for the whole campaign, or None. Alone, the
+            campaign runs until it; with ``max_examples``, whichever ends first.
         seed: the campaign seed (a random one, reported, when None).
         input_mode: what a Python target takes: ``str``, ``bytes`` or ``object``.
         reject_on: more exception classes meaning "rejected" for a Python target.
@@ -104,12 +146,13 @@ class CampaignConfig:
         baseline: a baseline file of accepted findings, or None.
         integer_floats: also send ``1337.0`` for integers (the strict switch).
         replay_corpus: replay the corpus entries of the selected kinds before fuzzing.
+        coverage: send every mutation variant and boundary value once before exploring.
     """
 
     target: str
     kinds: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
-    max_examples: int = 100
+    max_examples: int | None = None
     duration: float | None = None
     seed: int | None = None
     input_mode: str = "str"
@@ -122,6 +165,14 @@ class CampaignConfig:
     baseline: Path | None = None
     integer_floats: bool = False
     replay_corpus: bool = True
+    coverage: bool = True
+
+    @property
+    def examples(self) -> int | None:
+        """The exploration budget per kind and direction, None for "until the deadline"."""
+        if self.max_examples is None and self.duration is None:
+            return DEFAULT_MAX_EXAMPLES
+        return self.max_examples
 
 
 @dataclass
@@ -129,14 +180,103 @@ class Progress:
     """Live counters, handed to the progress callback after each call."""
 
     unit: Unit | None = None
+    phase: str = ""
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     findings: int = 0
+    coverage_sent: int = 0
     started: float = field(default_factory=time.monotonic)
 
     @property
     def elapsed(self) -> float:
         """Seconds since the campaign started."""
         return time.monotonic() - self.started
+
+    @property
+    def sent(self) -> int:
+        """Messages sent so far, every phase."""
+        return sum(sum(cell.values()) for cell in self.counts.values())
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One wrong verdict: the message, the unit it came from and what the target did."""
+
+    unit: Unit
+    data: bytes
+    parsed: Any
+    note: str
+    response: Response
+    outcome: Outcome
+    origin: Any = None  # the valid message a mutant was made from
+
+
+class CampaignAborted(BackbeatFuzzError):
+    """The campaign stopped on an infrastructure failure (the corpus disk, the database).
+
+    Not a finding: the CLI prints :attr:`report` (the findings so far, all on disk) and then
+    this one-line message, and exits 2.
+    """
+
+    def __init__(self, message: str, report: CampaignReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def _infrastructure(exc: BaseException) -> str | None:
+    """One line for an infrastructure failure, or None when *exc* is something else."""
+    if isinstance(exc, OSError):
+        where = f" {str(exc.filename)!r}" if exc.filename is not None else ""
+        return f"cannot write{where}: {exc.strerror or exc}; free space or choose another --corpus"
+    if type(exc).__module__.startswith("redis"):
+        return (
+            f"the example database stopped answering ({type(exc).__name__}); "
+            "check the Redis server, or run with --database none"
+        )
+    return None
+
+
+class _NotSent(Exception):
+    """The message was not sent: the deadline passed, or the unit spent its hang budget."""
+
+
+class _Failure(Exception):
+    """A new bug inside a Hypothesis run; one subclass per finding key (see :func:`_failure`)."""
+
+    def __init__(self, key: FindingKey, observation: Observation) -> None:
+        super().__init__(key.label)
+        self.key, self.observation = key, observation
+
+
+_FAILURES: dict[FindingKey, type[_Failure]] = {}
+
+
+def _failure(key: FindingKey) -> type[_Failure]:
+    """The exception class of *key*: Hypothesis tells bugs apart by exception type."""
+    if key not in _FAILURES:
+        _FAILURES[key] = type(f"_Bug{len(_FAILURES)}", (_Failure,), {})
+    return _FAILURES[key]
+
+
+@dataclass
+class _Found:
+    """A finding while the campaign runs: its headline and everything it was seen under."""
+
+    key: FindingKey
+    headline: Observation
+    status: FindingStatus
+    corpus_path: str | None = None
+    fields: tuple[str, ...] = ()
+    witnesses: dict[tuple[str, str | None, str], Witness] = field(default_factory=dict)
+    kinds: dict[str, None] = field(default_factory=dict)
+    rules: dict[str | None, None] = field(default_factory=dict)
+
+    def witness(self, observation: Observation) -> None:
+        unit = observation.unit
+        self.kinds.setdefault(unit.kind)
+        self.rules.setdefault(unit.rule)
+        slot = (unit.kind, unit.rule, observation.note)
+        if slot not in self.witnesses and len(self.witnesses) < 12:
+            self.witnesses[slot] = Witness(unit.kind, unit.rule, observation.note, observation.data)
 
 
 def _unit_seed(campaign_seed: int, unit: Unit, round_number: int = 0) -> int:
@@ -145,7 +285,7 @@ def _unit_seed(campaign_seed: int, unit: Unit, round_number: int = 0) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def _settings(config: CampaignConfig, examples: int, database: Any, unit: Unit) -> settings:
+def _settings(examples: int, database: Any, unit: Unit) -> settings:
     keyed = None if database is None else KeyedDatabase(database, unit.key)
     return settings(
         settings.get_profile("default"),
@@ -161,137 +301,6 @@ def _settings(config: CampaignConfig, examples: int, database: Any, unit: Unit) 
     )
 
 
-@dataclass
-class _Run:
-    """The state of one campaign while it runs."""
-
-    config: CampaignConfig
-    target: Target
-    seed: int
-    corpus: Corpus | None
-    database: Any
-    progress: Progress
-    on_progress: Callable[[Progress], None]
-    deadline: float | None
-    findings: dict[tuple[str, Outcome, str | None], Finding] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
-
-    def count(self, unit: Unit) -> None:
-        cell = self.progress.counts.setdefault(unit.kind, {"valid": 0, "invalid": 0})
-        cell[unit.direction] += 1
-        self.on_progress(self.progress)
-
-    def past_deadline(self) -> bool:
-        return self.deadline is not None and time.monotonic() > self.deadline
-
-    def save(
-        self, kind: str, rule: str | None, outcome: Outcome, data: bytes, detail: str, note: str
-    ) -> str | None:
-        if self.corpus is None:
-            return None
-        entry = CorpusEntry(
-            kind=kind,
-            message_type=load_contract(self.config.schemas_dir).kind(kind).message_type,
-            rule=rule,
-            expected=Expected.ACCEPT if rule is None else Expected.REJECT,
-            outcome=outcome,
-            data=data,
-            detail=detail,
-            target=self.config.target,
-            seed=self.seed,
-            note=note,
-        )
-        return str(self.corpus.save(entry))
-
-    def record(
-        self, kind: str, rule: str | None, outcome: Outcome, data: bytes, detail: str, note: str
-    ) -> None:
-        key = (kind, outcome, rule)
-        if key in self.findings:
-            return
-        path = self.save(kind, rule, outcome, data, detail, note)
-        message_type = load_contract(self.config.schemas_dir).kind(kind).message_type
-        self.findings[key] = Finding(outcome, kind, message_type, rule, data, detail, path, note)
-        self.progress.findings = len(self.findings)
-
-
-def _payload(example: Any, unit: Unit) -> tuple[bytes, Any, str]:
-    if isinstance(example, Mutant):
-        return example.data, example.parsed, example.note
-    return canonical_text(example).encode(), example, ""
-
-
-def _run_unit(run: _Run, unit: Unit, examples: int, round_number: int = 0) -> None:
-    """One Hypothesis run over *unit*; its findings are recorded in *run*."""
-    config = run.config
-    expected = Expected.ACCEPT if unit.rule is None else Expected.REJECT
-    strategy: st.SearchStrategy[Any]
-    if unit.rule is None:
-        strategy = valid_messages(
-            unit.kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
-        )
-    else:
-        strategy = invalid_messages(
-            unit.kind,
-            rules=[unit.rule],
-            schemas_dir=config.schemas_dir,
-            input_mode=run.target.input_mode.value,
-        )
-    cache: dict[bytes, Response] = {}
-    first_seen: dict[Outcome, str | None] = {}
-    hangs = [0]
-
-    def call(data: bytes, parsed: Any) -> Response | None:
-        if data in cache:
-            return cache[data]
-        if hangs[0] >= HANG_BUDGET or (run.past_deadline() and not first_seen):
-            return None
-        response = run.target.call(data, parsed)
-        cache[data] = response
-        hangs[0] += response.verdict is Verdict.HANG
-        run.count(unit)
-        return response
-
-    def body(example: Any) -> None:
-        data, parsed, note = _payload(example, unit)
-        response = call(data, parsed)
-        if response is None:
-            reject()
-        outcome = judge(expected, response.verdict)
-        if outcome is not None:
-            if outcome not in first_seen:  # on disk at once; replaced once shrunk
-                first_seen[outcome] = run.save(
-                    unit.kind, unit.rule, outcome, data, response.detail, note
-                )
-            raise _FAILURES[outcome](data, response, note)
-
-    test = settings(_settings(config, examples, run.database, unit))(
-        seed(_unit_seed(run.seed, unit, round_number))(given(strategy)(body))
-    )
-    try:
-        with warnings.catch_warnings():  # e.g. "overly large repr" of a 1001-item mutant
-            warnings.simplefilter("ignore", HypothesisWarning)
-            test()
-    except InvalidArgument as exc:  # a schema the generators cannot satisfy, found late
-        raise UsageError(
-            f"cannot generate {unit.key} messages from the schema ({exc}); fix the schema"
-        ) from None
-    except Unsatisfiable:
-        if not run.past_deadline():  # not the clock: the schema admits (almost) no message
-            raise UsageError(
-                f"no {unit.key} message could be generated: every draw was rejected; check that "
-                "the schema can be satisfied (its example should validate)"
-            ) from None
-        run.skipped.append(f"{unit.key}: no example could be sent before the deadline")
-    except _Failure as failure:
-        _collect(run, unit, [failure], first_seen)
-    except BaseExceptionGroup as group:
-        failures = [e for e in _leaves(group) if isinstance(e, _Failure)]
-        if not failures:
-            raise
-        _collect(run, unit, failures, first_seen)
-
-
 def _leaves(group: BaseExceptionGroup) -> Iterator[BaseException]:
     for exc in group.exceptions:
         if isinstance(exc, BaseExceptionGroup):
@@ -300,52 +309,483 @@ def _leaves(group: BaseExceptionGroup) -> Iterator[BaseException]:
             yield exc
 
 
-def _collect(
-    run: _Run, unit: Unit, failures: list[_Failure], first_seen: dict[Outcome, str | None]
-) -> None:
-    for failure in failures:
-        run.record(
-            unit.kind,
-            unit.rule,
-            failure.outcome,
-            failure.data,
-            failure.response.detail,
-            failure.note,
-        )
-        kept = run.findings[(unit.kind, failure.outcome, unit.rule)].corpus_path
-        first = first_seen.get(failure.outcome)
-        if first and kept and Path(first) != Path(kept) and run.corpus is not None:
-            _delete_entry(Path(first))
+def _expected(direction: Direction) -> Expected:
+    return {
+        Direction.VALID: Expected.ACCEPT,
+        Direction.INVALID: Expected.REJECT,
+        Direction.PROBE: Expected.EITHER,
+    }[direction]
 
 
-def _delete_entry(message: Path) -> None:
-    message.with_name(message.name.removesuffix(".json") + ".meta.json").unlink(missing_ok=True)
-    message.unlink(missing_ok=True)
+def _payload(example: Any) -> tuple[bytes, Any, str, Any]:
+    if isinstance(example, Mutant):
+        return example.data, example.parsed, example.note, example.origin
+    return canonical_text(example).encode(), example, "", None
 
 
-def _replay(run: _Run, units: list[Unit]) -> None:
-    """Send the corpus entries of *units* first: known bugs are checked before new ones.
+class Runner:
+    """One campaign while it runs: the target, the contract, the corpus and the findings.
 
-    Only entries of the units this run fuzzes are sent, so ``--rule`` and ``--shard`` select
-    the corpus as they select the work (shards do not report each other's entries).
+    The CLI's :func:`run_campaign` and the pytest plugin's :func:`run_cell` both drive one of
+    these; each only chooses the units.
     """
-    if run.corpus is None or not run.config.replay_corpus:
-        return
-    planned = {(u.kind, u.rule) for u in units}
-    for entry in run.corpus.entries():
-        if (entry.kind, entry.rule) not in planned:
-            continue
-        result = replay_entry(run.target, entry, run.corpus.path_for(entry))
-        if result.still_fails and result.response is not None and result.outcome is not None:
-            note = "from the corpus" + (f": {entry.note}" if entry.note else "")
-            run.record(
-                entry.kind, entry.rule, result.outcome, entry.data, result.response.detail, note
+
+    def __init__(
+        self,
+        config: CampaignConfig,
+        target: Target,
+        contract: Contract,
+        on_progress: Callable[[Progress], None] | None = None,
+        notes: Iterable[str] = (),
+    ) -> None:
+        self.config, self.target, self.contract = config, target, contract
+        self.validator = MessageValidator(config.schemas_dir)
+        self.seed = (
+            config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
+        )
+        self.corpus = None if config.corpus_dir is None else Corpus(config.corpus_dir)
+        if config.corpus_dir is not None:
+            check_writable_folder(config.corpus_dir, "--corpus")
+        self.progress = Progress()
+        self.on_progress = on_progress or (lambda p: None)
+        self.deadline = None if config.duration is None else self.progress.started + config.duration
+        self.database = open_database(config.database)
+        self.found: dict[FindingKey, _Found] = {}
+        self.skipped: list[str] = list(notes)
+        self._cache: dict[bytes, Response] = {}
+        self._hangs: dict[Unit, int] = {}
+        self._attribution_calls = 0
+        self._target_time = 0.0
+        self._calls = 0
+        self.interrupted = False
+
+    def close(self) -> None:
+        close_database(self.database)
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+    def send(self, unit: Unit, data: bytes, parsed: Any, *, budgeted: bool = True) -> Response:
+        """The target's response to *data* (from memory if sent before).
+
+        Raises:
+            _NotSent: past the deadline, or (when *budgeted*) the unit spent its hang budget.
+        """
+        if data in self._cache:
+            return self._cache[data]
+        if (budgeted and self._retired(unit)) or self.past_deadline():
+            raise _NotSent
+        response = self.target.call(data, parsed)
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.clear()
+        self._cache[data] = response
+        self._calls += 1
+        self._target_time += response.elapsed
+        if response.verdict is Verdict.HANG:
+            self._hangs[unit] = self._hangs.get(unit, 0) + 1
+        cell = self.progress.counts.setdefault(unit.kind, {"valid": 0, "invalid": 0})
+        cell[unit.cell] += 1
+        self.on_progress(self.progress)
+        return response
+
+    def observe(self, unit: Unit, example: Any) -> Observation | None:
+        """Send one example: its wrong verdict, or None when the target got it right."""
+        data, parsed, note, origin = _payload(example)
+        response = self.send(unit, data, parsed)
+        outcome = judge(_expected(unit.direction), response.verdict)
+        if outcome is None:
+            return None
+        return Observation(unit, data, parsed, note, response, outcome, origin)
+
+    # -- what makes two failures one bug ----------------------------------------------------
+
+    def key_of(self, observation: Observation) -> FindingKey:
+        """The finding *observation* belongs to (attributing weak signatures to fields)."""
+        if observation.outcome is Outcome.FALSE_ACCEPT:
+            assert observation.unit.rule is not None
+            group = field_group(observation.unit.rule)
+            return FindingKey(observation.outcome, f"{observation.unit.kind} {group}")
+        signature = _signature(observation.response)
+        key = FindingKey(observation.outcome, signature)
+        if not is_weak(signature) or not isinstance(observation.parsed, dict):
+            return key
+        if self._attribution_calls >= ATTRIBUTION_CALLS:
+            return replace(key, fields=("?",))
+        _, fields = self._attribute(observation, key)
+        return replace(key, fields=fields)
+
+    def _reproduces(self, observation: Observation, key: FindingKey) -> Callable[[Any], bool]:
+        unit = observation.unit
+
+        def reproduces(candidate: dict[str, Any]) -> bool:
+            rules = self.validator.validate_message(candidate, kind=unit.kind).rules
+            if key.outcome is Outcome.FALSE_REJECT and rules:
+                return False
+            if key.outcome is Outcome.FALSE_ACCEPT and unit.rule not in rules:
+                return False
+            self._attribution_calls += 1
+            try:
+                data = canonical_text(candidate).encode()
+                response = self.send(unit, data, candidate, budgeted=False)
+            except _NotSent:
+                return False
+            expected = Expected.REJECT if rules else Expected.ACCEPT
+            if key.outcome in (Outcome.CRASH, Outcome.HANG):
+                expected = _expected(unit.direction)
+            if judge(expected, response.verdict) is not key.outcome:
+                return False
+            return key.outcome is Outcome.FALSE_ACCEPT or _signature(response) == key.signature
+
+        return reproduces
+
+    def _attribute(
+        self, observation: Observation, key: FindingKey
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        example = self.contract.kind(observation.unit.kind).schema.get("examples", [{}])[0]
+        return attribute(observation.parsed, example, self._reproduces(observation, key))
+
+    # -- recording --------------------------------------------------------------------------
+
+    def record(
+        self, key: FindingKey, observation: Observation, status: FindingStatus = FindingStatus.NEW
+    ) -> _Found:
+        """Add *observation* to the finding *key* (new ones are written to the corpus at once)."""
+        found = self.found.get(key)
+        if found is None:
+            found = self.found[key] = _Found(key, observation, status)
+            if status is FindingStatus.NEW:
+                found.corpus_path = self._save(found)
+            self.progress.findings = len(self.found)
+        found.witness(observation)
+        return found
+
+    def settle(self, key: FindingKey, observation: Observation) -> None:
+        """Make the shrunk *observation* the headline of *key*, attributed to its fields."""
+        found = self.record(key, observation)
+        observation = self._unmutated(observation, key)
+        found.headline, found.fields = observation, key.fields
+        if isinstance(observation.parsed, dict):
+            message, fields = self._attribute(observation, key)
+            found.fields = key.fields or fields
+            data = canonical_text(message).encode()
+            if data != observation.data:
+                found.headline = replace(
+                    observation,
+                    unit=self._unit_of(message, observation.unit),
+                    data=data,
+                    parsed=message,
+                    response=self._cache.get(data, observation.response),
+                )
+        if found.status is FindingStatus.NEW:
+            found.corpus_path = self._save(found)
+
+    def _unmutated(self, observation: Observation, key: FindingKey) -> Observation:
+        """The valid message a crashing or hanging mutant came from, when it fails alike:
+        the mutation was not the cause (a hang on a long ``agent_id`` inside a mutant)."""
+        origin = observation.origin
+        if key.outcome not in (Outcome.CRASH, Outcome.HANG) or not isinstance(origin, dict):
+            return observation
+        if not self._reproduces(observation, key)(origin):
+            return observation
+        data = canonical_text(origin).encode()
+        return replace(
+            observation,
+            unit=self._unit_of(origin, observation.unit),
+            data=data,
+            parsed=origin,
+            note="",
+            response=self._cache.get(data, observation.response),
+            origin=None,
+        )
+
+    def _unit_of(self, message: dict[str, Any], unit: Unit) -> Unit:
+        """The unit an attributed message belongs to: it may have become valid, or break
+        another rule than the one it was made for (a crash is a crash either way)."""
+        rules = self.validator.validate_message(message, kind=unit.kind).rules
+        if unit.rule in rules or (unit.rule is None and not rules):
+            return unit
+        if not rules:
+            return Unit(unit.kind)
+        rule = sorted(rules)[0]
+        return Unit(unit.kind, rule, is_probe(rule))
+
+    def _save(self, found: _Found) -> str | None:
+        if self.corpus is None:
+            return None
+        headline = found.headline
+        entry = CorpusEntry(
+            kind=headline.unit.kind,
+            message_type=self.contract.kind(headline.unit.kind).message_type,
+            rule=headline.unit.rule,
+            expected=_expected(headline.unit.direction),
+            outcome=found.key.outcome,
+            data=headline.data,
+            detail=headline.response.detail,
+            target=self.config.target,
+            seed=self.seed,
+            note=headline.note,
+            signature=found.key.label,
+            fields=found.fields,
+            location=headline.response.location,
+        )
+        return str(self.corpus.save(entry))
+
+    # -- the phases -------------------------------------------------------------------------
+
+    def replay(self, units: list[Unit]) -> None:
+        """Send the corpus entries of *units* first: what they still show is known, not new.
+
+        Only entries of the units this run fuzzes are sent, so ``--rule`` and ``--shard`` select
+        the corpus as they select the work (shards do not report each other's entries).
+        """
+        if self.corpus is None or not self.config.replay_corpus:
+            return
+        planned = {(u.kind, u.rule): u for u in units}
+        self.progress.phase = "replay"
+        for entry in self.corpus.entries():
+            unit = planned.get((entry.kind, entry.rule))
+            if unit is None:
+                continue
+            result = replay_entry(self.target, entry, self.corpus.path_for(entry))
+            if result.outcome is None or result.response is None:
+                continue
+            observation = Observation(
+                unit, entry.data, _parsed(entry.data), entry.note, result.response, result.outcome
             )
+            found = self.record(self.key_of(observation), observation, FindingStatus.KNOWN)
+            found.corpus_path = found.corpus_path or str(self.corpus.path_for(entry))
+            found.fields = found.fields or tuple(entry.fields)
+
+    def cover(self, units: list[Unit]) -> None:
+        """Send every coverage message of *units* once, kinds taking turns."""
+        if not self.config.coverage:
+            return
+        self.progress.phase = "coverage"
+        streams = [self._coverage(unit) for unit in _interleave(units)]
+        for unit, example in _round_robin(streams):
+            if self.past_deadline():
+                self.skipped.append("--duration reached during the coverage phase")
+                return
+            try:
+                observation = self.observe(unit, example)
+            except _NotSent:
+                continue
+            self.progress.coverage_sent += 1
+            if observation is None:
+                continue
+            key = self.key_of(observation)
+            if key in self.found:
+                self.found[key].witness(observation)
+            else:
+                self.settle(key, observation)
+
+    def _coverage(self, unit: Unit) -> Iterator[tuple[Unit, Any]]:
+        config = self.config
+        if unit.rule is None:
+            examples: list[Any] = coverage_valid(
+                unit.kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
+            )
+        else:
+            examples = coverage_mutants(
+                unit.kind,
+                rules=[unit.rule],
+                schemas_dir=config.schemas_dir,
+                input_mode=self.target.input_mode.value,
+            )
+        for example in examples:
+            if isinstance(example, Mutant) and example.rule != unit.rule:
+                continue
+            yield unit, example
+
+    def explore(self, units: list[Unit], budget: dict[Unit, int | None]) -> None:
+        """Run every unit to its budget in rounds, kinds taking turns, until the deadline."""
+        self.progress.phase = "explore"
+        order = _interleave(units)
+        done = dict.fromkeys(order, 0)
+        for round_number in itertools.count():
+            pending = [u for u in order if _left(budget[u], done[u]) and not self._retired(u)]
+            if not pending:
+                return
+            for number, unit in enumerate(pending):
+                if self.past_deadline():
+                    self.skipped.append(
+                        f"--duration reached in round {round_number + 1} of exploration, "
+                        f"{len(pending) - number} of {len(order)} units yet to take their turn"
+                    )
+                    return
+                size = self._round_size(budget[unit], done[unit])
+                done[unit] += max(1, self.run_unit(unit, size, round_number))
+
+    def _retired(self, unit: Unit) -> bool:
+        return self._hangs.get(unit, 0) >= HANG_BUDGET
+
+    def _round_size(self, budget: int | None, done: int) -> int:
+        size = ROUND_EXAMPLES
+        if self.deadline is not None and self._calls:
+            per_call = self._target_time / self._calls
+            size = max(5, min(ROUND_EXAMPLES, int(ROUND_SECONDS / max(per_call, 1e-6))))
+        return size if budget is None else min(size, budget - done)
+
+    def _strategy(self, unit: Unit) -> st.SearchStrategy[Any]:
+        config = self.config
+        if unit.rule is None:
+            return valid_messages(
+                unit.kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
+            )
+        return invalid_messages(
+            unit.kind,
+            rules=[unit.rule],
+            schemas_dir=config.schemas_dir,
+            input_mode=self.target.input_mode.value,
+        )
+
+    def run_unit(self, unit: Unit, examples: int, round_number: int = 0) -> int:
+        """One Hypothesis run over *unit*; returns the examples it ran."""
+        self.progress.unit = unit
+        known = frozenset(self.found)
+        ran = [0]
+
+        def body(example: Any) -> None:
+            try:
+                observation = self.observe(unit, example)
+            except _NotSent:
+                reject()
+            ran[0] += 1
+            if observation is None:
+                return
+            key = self.key_of(observation)
+            if key in known:  # found before this run: a witness, and exploration goes on
+                self.found[key].witness(observation)
+                return
+            if key not in self.found:  # on disk at once; replaced once shrunk
+                self.record(key, observation)
+            raise _failure(key)(key, observation)
+
+        database = self.database if round_number == 0 else None  # later rounds keep it intact
+        test = settings(_settings(examples, database, unit))(
+            seed(_unit_seed(self.seed, unit, round_number))(given(self._strategy(unit))(body))
+        )
+        for failure in self._failures(test, unit):
+            self.settle(failure.key, failure.observation)
+        return ran[0]
+
+    def _failures(self, test: Callable[[], None], unit: Unit) -> list[_Failure]:
+        try:
+            with warnings.catch_warnings():  # e.g. "overly large repr" of a 1001-item mutant
+                warnings.simplefilter("ignore", HypothesisWarning)
+                test()
+        except InvalidArgument as exc:  # a schema the generators cannot satisfy, found late
+            raise UsageError(
+                f"cannot generate {unit.key} messages from the schema ({exc}); fix the schema"
+            ) from None
+        except Unsatisfiable:
+            if not self.past_deadline() and not self._retired(unit):
+                raise UsageError(
+                    f"no {unit.key} message could be generated: every draw was rejected; check "
+                    "that the schema can be satisfied (its example should validate)"
+                ) from None
+        except _Failure as failure:
+            return [failure]
+        except BaseExceptionGroup as group:
+            failures = [e for e in _leaves(group) if isinstance(e, _Failure)]
+            if len(failures) < len(group.exceptions):
+                raise
+            return failures
+        return []
+
+    # -- the report -------------------------------------------------------------------------
+
+    def report(self, units: list[Unit], baseline: Baseline | None) -> CampaignReport:
+        findings = [self._finding(found) for found in self.found.values()]
+        notes: list[str] = []
+        if baseline is not None:
+            findings = [
+                replace(f, status=FindingStatus.BASELINED) if baseline.match(f) else f
+                for f in findings
+            ]
+            notes = baseline.notes(findings, {(u.kind, u.rule) for u in units})
+        counts = {
+            u.kind: self.progress.counts.get(u.kind, {"valid": 0, "invalid": 0}) for u in units
+        }
+        return CampaignReport(
+            target=self.config.target,
+            seed=self.seed,
+            tool_version=__version__,
+            counts=counts,
+            findings=findings,
+            skipped=self.skipped,
+            duration=self.progress.elapsed,
+            baseline_notes=notes,
+            coverage_sent=self.progress.coverage_sent,
+            interrupted=self.interrupted,
+        )
+
+    def _finding(self, found: _Found) -> Finding:
+        headline = found.headline
+        return Finding(
+            outcome=found.key.outcome,
+            signature=found.key.label,
+            kind=headline.unit.kind,
+            message_type=self.contract.kind(headline.unit.kind).message_type,
+            rule=headline.unit.rule,
+            data=headline.data,
+            detail=headline.response.detail,
+            corpus_path=found.corpus_path,
+            note=headline.note,
+            status=found.status,
+            fields=found.fields,
+            kinds=tuple(found.kinds),
+            rules=tuple(found.rules),
+            witnesses=tuple(found.witnesses.values()),
+            location=headline.response.location,
+            output=headline.response.output,
+        )
 
 
-def plan_units(config: CampaignConfig, input_mode: str) -> tuple[list[Unit], list[str]]:
+def _signature(response: Response) -> str:
+    """The target's signature, or its detail masked when the target gives none."""
+    return response.signature or mask(response.detail)
+
+
+def _parsed(data: bytes) -> Any:
+    try:
+        return parse(data)
+    except JsonTextError:
+        return None
+
+
+def _left(budget: int | None, done: int) -> bool:
+    return budget is None or done < budget
+
+
+def _interleave(units: list[Unit]) -> list[Unit]:
+    """*units* with kinds taking turns: a slow target spreads its time over every kind."""
+    by_kind: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_kind.setdefault(unit.kind, []).append(unit)
+    rows = itertools.zip_longest(*by_kind.values())
+    return [unit for row in rows for unit in row if unit is not None]
+
+
+def _round_robin(streams: list[Iterator[tuple[Unit, Any]]]) -> Iterator[tuple[Unit, Any]]:
+    """One item of each stream in turn until all are spent."""
+    live = list(streams)
+    while live:
+        for stream in list(live):
+            item = next(stream, None)
+            if item is None:
+                live.remove(stream)
+            else:
+                yield item
+
+
+def plan_units(
+    config: CampaignConfig, input_mode: str, contract: Contract | None = None
+) -> tuple[list[Unit], list[str]]:
     """The units of *config* after kind, rule and shard selection, and notes on what is left out."""
-    contract = load_contract(config.schemas_dir)
+    contract = contract or load_contract(config.schemas_dir)
     kinds = list(dict.fromkeys(contract.kind(k).name for k in config.kinds)) or list(contract.kinds)
     if config.rules:
         check_rule_patterns(kinds, list(config.rules), schemas_dir=config.schemas_dir)
@@ -358,47 +798,21 @@ def plan_units(config: CampaignConfig, input_mode: str) -> tuple[list[Unit], lis
         left_out = [r for r in selected if not reaches(r, input_mode)]
         if left_out:
             notes.append(f"{kind}: {', '.join(left_out)} not sent: the target takes {input_mode}")
-        units += [Unit(kind, r) for r in selected if reaches(r, input_mode)]
+        units += [Unit(kind, r, is_probe(r)) for r in selected if reaches(r, input_mode)]
     if config.shard is not None:
         index, count = config.shard
         units = [u for i, u in enumerate(units) if i % count == index]
     return units, notes
 
 
-def _budget(config: CampaignConfig, units: list[Unit]) -> dict[Unit, int]:
+def _budget(config: CampaignConfig, units: list[Unit]) -> dict[Unit, int | None]:
+    total = config.examples
     per_cell: dict[tuple[str, str], int] = {}
     for unit in units:
-        per_cell[(unit.kind, unit.direction)] = per_cell.get((unit.kind, unit.direction), 0) + 1
-    return {u: max(1, -(-config.max_examples // per_cell[(u.kind, u.direction)])) for u in units}
-
-
-#: With a --duration, units run in rounds of at most this many examples each, so that the time
-#: is shared by every kind and rule instead of going to the first units in the list.
-ROUND_EXAMPLES = 50
-
-
-def _run_units(run: _Run, units: list[Unit], budget: dict[Unit, int]) -> None:
-    """Run every unit to its budget: in one pass, or in rounds when a deadline is set."""
-    done = dict.fromkeys(units, 0)
-    size = None if run.deadline is None else ROUND_EXAMPLES
-    round_number = 0
-    while pending := [u for u in units if done[u] < budget[u]]:
-        for number, unit in enumerate(pending):
-            if run.past_deadline():
-                run.skipped.append(
-                    f"--duration reached in round {round_number + 1}: "
-                    f"{len(pending) - number} of {len(units)} units had budget left"
-                )
-                return
-            left = budget[unit] - done[unit]
-            examples = left if size is None else min(size, left)
-            run.progress.unit = unit
-            found = len(run.findings)
-            _run_unit(run, unit, examples, round_number)
-            # A unit ends at its first findings, as a Hypothesis run does: later rounds would
-            # only find and shrink the same bug again.
-            done[unit] += examples if len(run.findings) == found else left
-        round_number += 1
+        per_cell[(unit.kind, unit.cell)] = per_cell.get((unit.kind, unit.cell), 0) + 1
+    if total is None:
+        return dict.fromkeys(units)
+    return {u: max(1, -(-total // per_cell[(u.kind, u.cell)])) for u in units}
 
 
 def _open_target(config: CampaignConfig) -> Target:
@@ -410,29 +824,42 @@ def _open_target(config: CampaignConfig) -> Target:
     )
 
 
-def _start(
+def _execute(
     config: CampaignConfig,
     target: Target,
+    units: list[Unit],
     notes: list[str],
     on_progress: Callable[[Progress], None] | None,
-) -> _Run:
-    """The state of a run starting now: its seed, corpus, database and deadline."""
-    corpus = None
-    if config.corpus_dir is not None:
-        corpus = Corpus(config.corpus_dir)
-        check_writable_folder(config.corpus_dir, "--corpus")
-    progress = Progress()
-    return _Run(
-        config,
-        target,
-        config.seed if config.seed is not None else random.SystemRandom().randrange(2**32),
-        corpus,
-        open_database(config.database),
-        progress,
-        on_progress or (lambda p: None),
-        None if config.duration is None else progress.started + config.duration,
-        skipped=notes,
-    )
+    *,
+    replay: bool,
+    interruptible: bool,
+) -> CampaignReport:
+    """The one execution path: replay, coverage, exploration, report.
+
+    With *interruptible*, Ctrl-C ends the run with the report of what was found so far
+    (``interrupted`` set). An infrastructure failure raises :class:`CampaignAborted` holding
+    that report.
+    """
+    baseline: Baseline | None = load_baseline(config.baseline) if config.baseline else None
+    contract = load_contract(config.schemas_dir)
+    runner = Runner(config, target, contract, on_progress, notes)
+    try:
+        if replay:
+            runner.replay(units)
+        runner.cover(units)
+        runner.explore(units, _budget(config, units))
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        runner.interrupted = True
+    except Exception as exc:
+        reason = _infrastructure(exc)
+        if reason is None:
+            raise
+        raise CampaignAborted(reason, runner.report(units, baseline)) from None
+    finally:
+        runner.close()
+    return runner.report(units, baseline)
 
 
 def run_campaign(
@@ -444,7 +871,6 @@ def run_campaign(
         UsageError: a bad target, kind, rule, database, corpus, baseline or schemas folder, or
             a selection of rules none of which the target can receive.
     """
-    baseline: Baseline | None = load_baseline(config.baseline) if config.baseline else None
     with _open_target(config) as target:
         units, notes = plan_units(config, target.input_mode.value)
         if not units and config.shard is None:
@@ -452,47 +878,7 @@ def run_campaign(
                 f"nothing to send: {'; '.join(notes)}; choose other --rule values, "
                 "or --input bytes for a Python target"
             )
-        run = _start(config, target, notes, on_progress)
-        try:
-            _replay(run, units)
-            _run_units(run, units, _budget(config, units))
-        finally:
-            close_database(run.database)
-    return _report(run, units, baseline)
-
-
-def _report(run: _Run, units: list[Unit], baseline: Baseline | None) -> CampaignReport:
-    failures = list(run.findings.values())
-    notes: list[str] = []
-    if baseline is not None:
-        failures = [
-            Finding(
-                f.outcome,
-                f.kind,
-                f.message_type,
-                f.rule,
-                f.data,
-                f.detail,
-                f.corpus_path,
-                f.note,
-                baselined=True,
-            )
-            if baseline.match(f)
-            else f
-            for f in failures
-        ]
-        notes = baseline.notes(failures, {(u.kind, u.rule) for u in units})
-    counts = {u.kind: run.progress.counts.get(u.kind, {"valid": 0, "invalid": 0}) for u in units}
-    return CampaignReport(
-        target=run.config.target,
-        seed=run.seed,
-        tool_version=__version__,
-        counts=counts,
-        failures=failures,
-        skipped=run.skipped,
-        duration=run.progress.elapsed,
-        baseline_notes=notes,
-    )
+        return _execute(config, target, units, notes, on_progress, replay=True, interruptible=True)
 
 
 def run_cell(
@@ -519,7 +905,7 @@ def run_cell(
         on_progress: called after each message sent.
 
     Returns:
-        The cell's report; its ``failures`` are the cell's findings, already in the corpus.
+        The cell's report; its ``findings`` are the cell's, already in the corpus.
 
     Raises:
         UsageError: a bad direction, target, kind, rule, database, baseline or schemas folder.
@@ -529,14 +915,10 @@ def run_cell(
     if target is None:
         with _open_target(config) as loaded:
             return run_cell(config, kind, direction, target=loaded, on_progress=on_progress)
-    baseline: Baseline | None = load_baseline(config.baseline) if config.baseline else None
     name = load_contract(config.schemas_dir).kind(kind).name
     cell_config = replace(config, kinds=(name,), shard=None)
     units, notes = plan_units(cell_config, target.input_mode.value)
-    units = [u for u in units if u.direction == direction]
-    run = _start(cell_config, target, notes, on_progress)
-    try:
-        _run_units(run, units, _budget(cell_config, units))
-    finally:
-        close_database(run.database)
-    return _report(run, units, baseline)
+    units = [u for u in units if u.cell == direction]
+    return _execute(
+        cell_config, target, units, notes, on_progress, replay=False, interruptible=False
+    )

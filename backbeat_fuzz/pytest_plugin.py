@@ -447,8 +447,8 @@ class ConformanceItem(_BackbeatItem):
         self.user_properties.append(("messages_sent", sent))
         if report.skipped:
             self.add_report_section("call", "backbeat-fuzz", "\n".join(report.skipped))
-        if report.new_failures:
-            raise _Findings(self._render(report.new_failures, sent))
+        if report.failing:
+            raise _Findings(self._render(report.failing, sent))
 
     def _render(self, findings: list[Finding], sent: int) -> str:
         c = self.run.campaign
@@ -484,6 +484,7 @@ class CorpusItem(_BackbeatItem):
             e = self.entry
             finding = Finding(
                 result.outcome,
+                e.signature or f"{result.outcome.value}: {result.response.detail}",
                 e.kind,
                 e.message_type,
                 e.rule,
@@ -491,6 +492,7 @@ class CorpusItem(_BackbeatItem):
                 result.response.detail,
                 str(self.file),
                 e.note,
+                fields=e.fields,
             )
             headline, *rest = render_finding(finding)
             raise _Findings("\n".join([f"still fails: {headline}", *rest]))
@@ -515,18 +517,22 @@ def _relative(path: str | None) -> str | None:
 
 
 def render_finding(finding: Finding) -> list[str]:
-    """A finding as the lines a failed item shows: headline, rule, outcome, message, where."""
+    """A finding as the lines a failed item shows, with the field names the CLI's reports use:
+    headline, signature, outcome, rule, message, changed fields, note, detail, corpus."""
     lines = [
         finding.headline,
-        f"  rule:    {finding.rule_id}",
-        f"  outcome: {finding.outcome.value}",
-        f"  message: {_shown(finding.text)}",
+        f"  signature: {finding.signature}",
+        f"  outcome:   {finding.outcome.value}",
+        f"  rule:      {finding.rule_id}",
+        f"  message:   {_shown(finding.text)}",
     ]
+    if finding.changes:
+        lines.append(f"  changed:   {_shown(finding.changes)}")
     if finding.note:
-        lines.append(f"  made by: {finding.note}")
+        lines.append(f"  note:      {finding.note}")
     if finding.detail:
-        lines.append(f"  detail:  {_shown(finding.detail)}")
-    lines.append(f"  corpus:  {_relative(finding.corpus_path) or '(not saved)'}")
+        lines.append(f"  detail:    {_shown(finding.detail)}")
+    lines.append(f"  corpus:    {_relative(finding.corpus_path) or '(not saved)'}")
     return lines
 
 

@@ -80,29 +80,35 @@ def read_report(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def finding_keys(failures: Iterable[dict[str, Any]]) -> set[tuple[str, str, str | None]]:
-    """``(outcome, message kind, rule)`` of each failure of a JSON report."""
-    return {(f["kind"], f["message_kind"], f["rule"]) for f in failures}
+def finding_keys(findings: Iterable[dict[str, Any]]) -> set[tuple[str, str, str | None]]:
+    """``(outcome, kind, rule)`` of every kind and rule each finding of a JSON report was seen
+    under (one finding can span several)."""
+    return {(f["outcome"], k, r) for f in findings for k in f["kinds"] for r in f["rules"]}
 
 
-def assert_findings_are_true(failures: Sequence[dict[str, Any]]) -> None:
-    """Every JSON-report failure is a real nonconformance by the reference validator.
+def assert_findings_are_true(findings: Sequence[dict[str, Any]]) -> None:
+    """Every JSON-report finding is a real nonconformance by the reference validator.
 
     A false accept is of a message the validator rejects, with the finding's rule among the
     rules it reports; a false reject is of a message it accepts; a crash or hang is wrong
-    whatever the message, but the message must still be what its rule says.
+    whatever the message, but the message must still be what its rule says. The same holds
+    for every witness of the finding.
     """
-    for failure in failures:
-        data = _data(failure)
-        result = _VALIDATOR.validate_message_string(data, kind=failure["message_kind"])
-        where = f"{failure['kind']} {failure['rule']}: {failure['message']!r}"
-        if failure["rule"] is None:
-            assert result.valid, f"{where} is not valid: {result.errors}"
-            assert failure["kind"] != "false_accept", where
-        else:
-            assert not result.valid, f"{where} is valid, yet reported as breaking a rule"
-            assert failure["rule"] in result.rules, f"{where} breaks {result.rules} instead"
-            assert failure["kind"] != "false_reject", where
+    for finding in findings:
+        for shown in [finding, *finding["witnesses"]]:
+            _assert_true(finding["outcome"], shown)
+
+
+def _assert_true(outcome: str, shown: dict[str, Any]) -> None:
+    result = _VALIDATOR.validate_message_string(_data(shown), kind=shown["kind"])
+    where = f"{outcome} {shown['kind']} {shown['rule']}: {shown['message']!r}"
+    if shown["rule"] is None:
+        assert result.valid, f"{where} is not valid: {result.errors}"
+        assert outcome != "false_accept", where
+    else:
+        assert not result.valid, f"{where} is valid, yet reported as breaking a rule"
+        assert shown["rule"] in result.rules, f"{where} breaks {result.rules} instead"
+        assert outcome != "false_reject", where
 
 
 def _data(failure: dict[str, Any]) -> bytes:

@@ -26,7 +26,9 @@ TODAY = date(2027, 1, 15)
 
 
 def finding(outcome: str, kind: str, rule: str | None, data: bytes = b"{}") -> Finding:
-    return Finding(Outcome(outcome), kind, None, rule, data, "detail", None)
+    return Finding(
+        Outcome(outcome), f"{outcome}: {kind} {rule}", kind, None, rule, data, "detail", None
+    )
 
 
 def write(tmp_path: Path, document: object) -> Path:

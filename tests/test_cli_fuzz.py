@@ -36,8 +36,8 @@ from backbeat_fuzz import MessageValidator
 
 REFERENCE = "consumers.reference:handle_text"
 HEADLINE = re.compile(
-    r"(false_accept|false_reject|crash|hang): (valid \w+ message|\w+ message breaking \S+) "
-    r"(was accepted|was rejected|crashed the target|got no answer)( \(.+\))?  \[\S+\.json\]"
+    r"(false_accept: accepts invalid|false_reject: rejects valid \w+:|crash: crashes:|hang: hangs:)"
+    r" .+, seen on [\w, ]+ \(.+\)  \[\S+\.json\]"
 )
 TARGET_FORMS = (
     "use pkg.module.func (or pkg.module:func) for a Python function, cmd:COMMAND ARGS for a "
@@ -271,9 +271,9 @@ def test_a_program_read_on_stdin(flags: str, exit_code: int, expected: set[Any])
     target = f"cmd:{sys.executable} {CONSUMERS / 'stdin_check.py'}{flags}"
     code, report = _campaign(target, *FOCUS, "--max-examples", "4")
     assert code == exit_code
-    assert finding_keys(report["failures"]) == expected
-    assert_findings_are_true(report["failures"])
-    details = {f["kind"]: f["detail"] for f in report["failures"]}
+    assert finding_keys(report["findings"]) == expected
+    assert_findings_are_true(report["findings"])
+    details = {f["outcome"]: f["detail"] for f in report["findings"]}
     assert details.get("crash", "killed by SIGABRT") == "killed by SIGABRT"
     assert report["counts"]["beatframe"]["invalid"] >= 4
 
@@ -323,10 +323,10 @@ def test_a_service_posted_to(buggy: bool, exit_code: int, expected: set[Any]) ->
     with _serving(buggy) as url:
         code, report = _campaign(url, "--kind", "beatframe", "--max-examples", "40")
     assert code == exit_code
-    assert finding_keys(report["failures"]) == expected
-    for failure in report["failures"]:
-        assert failure["detail"] == "HTTP 500 (body: internal error)"
-        assert json.loads(failure["message"])["hlc"].endswith("\n")
+    assert finding_keys(report["findings"]) == expected
+    for finding in report["findings"]:
+        assert finding["detail"].startswith("HTTP 500")
+        assert json.loads(finding["message"])["hlc"].endswith("\n")
     assert all(report["counts"]["beatframe"].values())  # distinct messages sent, both ways
 
 
@@ -351,7 +351,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"folder": folder, "exit_code": result.exit_code, "stdout": result.stdout}
 
 
-def test_the_json_report_holds_counts_and_each_failure(demo_run: dict[str, Any]) -> None:
+def test_the_json_report_holds_counts_and_each_finding(demo_run: dict[str, Any]) -> None:
     report = read_report(demo_run["folder"] / "out/report.json")
     assert demo_run["exit_code"] == 1
     assert (report["target"], report["seed"]) == (DEMO, 1)
@@ -360,37 +360,54 @@ def test_the_json_report_holds_counts_and_each_failure(demo_run: dict[str, Any])
         assert set(cell) == {"valid", "invalid"} and all(n > 0 for n in cell.values())
     types = {"beatframe": "backbeat.beatframe.v1", "statusclaim": "backbeat.statusclaim.v1"}
     types["barreport"] = "backbeat.barreport.v1"
-    assert report["failures"]
-    for failure in report["failures"]:
-        assert failure["kind"] in {"false_accept", "false_reject", "crash", "hang"}
-        assert failure["message_type"] == types[failure["message_kind"]]
-        assert (failure["rule"] is None) == (failure["kind"] == "false_reject")
-        corpus_file = demo_run["folder"] / failure["corpus_path"]
-        assert corpus_file.read_text(encoding="utf-8") == failure["message"]
-        assert isinstance(failure["detail"], str) and failure["detail"]
-    assert_findings_are_true(report["failures"])
+    assert report["findings"]
+    for finding in report["findings"]:
+        assert finding["outcome"] in {"false_accept", "false_reject", "crash", "hang"}
+        assert finding["message_type"] == types[finding["kind"]]
+        if finding["outcome"] == "false_reject":
+            assert finding["rule"] is None
+        if finding["outcome"] == "false_accept":
+            assert finding["rule"] is not None
+        corpus_file = demo_run["folder"] / finding["corpus_path"]
+        assert corpus_file.read_text(encoding="utf-8") == finding["message"]
+        assert isinstance(finding["detail"], str) and finding["detail"]
+    signatures = [f["signature"] for f in report["findings"]]
+    assert len(signatures) == len(set(signatures))  # one finding per bug
+    assert_findings_are_true(report["findings"])
 
 
-def test_the_junit_report_has_a_case_per_cell_and_per_failure(demo_run: dict[str, Any]) -> None:
+def test_the_junit_report_has_a_case_per_cell_and_per_finding(demo_run: dict[str, Any]) -> None:
     report = read_report(demo_run["folder"] / "out/report.json")
     suite = ET.parse(demo_run["folder"] / "out/junit.xml").getroot().find("testsuite")
     assert suite is not None
     cases = suite.findall("testcase")
     cells = {f"{k}.{d}" for k in report["counts"] for d in ("valid", "invalid")}
-    per_failure = {
-        f"{f['message_kind']}.{'valid' if f['rule'] is None else 'invalid'}.{f['kind']}."
-        f"{f['rule'] or 'valid.' + f['message_kind']}"
-        for f in report["failures"]
-    }
     assert [c.get("name") for c in cases][: len(cells)] == sorted(cells, key=_cell_order)
-    assert {c.get("name") for c in cases} == cells | per_failure
-    assert len(cases) == len(cells) + len(report["failures"]) == int(suite.get("tests", ""))
-    failed = {c.get("name") for c in cases if c.find("failure") is not None}
-    failing_cells = {".".join(name.split(".")[:2]) for name in per_failure}
-    assert failed == failing_cells | per_failure
-    assert int(suite.get("failures", "")) == len(failed)
-    first = next(c for c in cases if c.get("name") in per_failure)
-    assert "message: {" in (first.findtext("failure") or "")
+    assert len(cases) == len(cells) + len(report["findings"]) == int(suite.get("tests", ""))
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert not {c.get("name") for c in failed} & cells  # cells pass: each finding fails once
+    assert len(failed) == len(report["findings"]) == int(suite.get("failures", ""))
+    messages = {c.find("failure").get("message") for c in failed}  # type: ignore[union-attr]
+    assert messages == {_headline(f) for f in report["findings"]}
+    assert "message: {" in (failed[0].findtext("failure") or "")
+
+
+def _headline(finding: dict[str, Any]) -> str:
+    from backbeat_fuzz.report import Finding
+
+    return Finding(
+        finding["outcome"],
+        finding["signature"],
+        finding["kind"],
+        None,
+        finding["rule"],
+        b"",
+        "",
+        None,
+        fields=tuple(finding["fields"]),
+        kinds=tuple(finding["kinds"]),
+        rules=tuple(finding["rules"]),
+    ).headline
 
 
 def _cell_order(name: str) -> tuple[int, int]:
@@ -400,28 +417,32 @@ def _cell_order(name: str) -> tuple[int, int]:
     )
 
 
-def test_the_sarif_report_names_the_broken_rule(demo_run: dict[str, Any]) -> None:
+def test_the_sarif_report_has_one_result_per_finding(demo_run: dict[str, Any]) -> None:
     report = read_report(demo_run["folder"] / "out/report.json")
     sarif = json.loads((demo_run["folder"] / "out/report.sarif").read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0"
     (run,) = sarif["runs"]
     results = run["results"]
-    assert len(results) == len(report["failures"])
-    for result, failure in zip(results, report["failures"], strict=True):
-        assert result["ruleId"] == (failure["rule"] or f"valid.{failure['message_kind']}")
-        assert result["properties"]["message"] == failure["message"]
-        assert result["properties"]["outcome"] == failure["kind"]
+    assert len(results) == len(report["findings"])
+    for result, finding in zip(results, report["findings"], strict=True):
+        assert result["ruleId"] == f"backbeat/{finding['outcome']}"
+        assert result["properties"]["message"] == finding["message"]
+        assert result["properties"]["signature"] == finding["signature"]
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        assert uri == failure["corpus_path"]
+        if finding["location"]:  # the consumer's source line, where the target knows it
+            assert uri == finding["location"].rpartition(":")[0]
+        else:
+            assert uri == finding["corpus_path"]
 
 
 def test_the_summary_lists_every_finding(demo_run: dict[str, Any]) -> None:
     report = read_report(demo_run["folder"] / "out/report.json")
     stdout = demo_run["stdout"]
-    assert stdout.startswith(f"backbeat-fuzz 0.1.0: target {DEMO}, seed 1, ")
-    count = len(report["failures"])
-    assert f"\n{count} findings ({count} new, 0 baselined):\n" in stdout
+    assert stdout.startswith(f"backbeat-fuzz 0.1.0: target {DEMO}, seed 1\n")
+    count = len(report["findings"])
+    assert f"\n  {count} findings ({count} new, 0 known, 0 baselined); " in stdout
+    assert stdout.count("     reproduce: backbeat-fuzz replay --target ") == count
     assert "(rerun with --seed" not in stdout  # the seed was given
 
 
@@ -434,7 +455,7 @@ def test_quiet_prints_only_the_finding_headlines() -> None:
     result = fuzz(*args, "--quiet", "--report-json", "r.json")
     lines = result.stdout.splitlines()
     assert result.exit_code == 1
-    assert len(lines) == len(read_report(Path("r.json"))["failures"])
+    assert len(lines) == len(read_report(Path("r.json"))["findings"])
     assert all(HEADLINE.fullmatch(line) for line in lines), lines
     assert result.stderr == ""
 
@@ -448,7 +469,7 @@ def test_without_a_terminal_there_is_no_progress_line_and_the_seed_is_printed() 
     assert "\r" not in result.stdout
     seed = re.fullmatch(r"seed (\d+) \(rerun with --seed \1\)", result.stdout.splitlines()[-1])
     assert seed, result.stdout.splitlines()[-1]
-    assert result.stdout.startswith(f"backbeat-fuzz 0.1.0: target {DEMO}, seed {seed[1]}, ")
+    assert result.stdout.startswith(f"backbeat-fuzz 0.1.0: target {DEMO}, seed {seed[1]}\n")
 
 
 # -- baselines --------------------------------------------------------------------------------
@@ -470,10 +491,10 @@ def test_a_baselined_finding_is_reported_but_does_not_fail_the_run() -> None:
     args = campaign_args(DEMO, Path("corpus"), *HLC_ONLY, "--baseline", baseline)
     result = fuzz(*args, "--report-json", "r.json")
     assert result.exit_code == 0, result.output
-    assert "1. false_accept  beatframe  hlc.pattern  [baselined]" in result.stdout
-    assert "1 findings (0 new, 1 baselined):" in result.stdout
-    (failure,) = read_report(Path("r.json"))["failures"]
-    assert failure["baselined"] is True
+    assert "  1. accepts invalid hlc  [baselined]  [hlc]" in result.stdout
+    assert "  1 findings (0 new, 0 known, 1 baselined); " in result.stdout
+    (finding,) = read_report(Path("r.json"))["findings"]
+    assert finding["status"] == "baselined"
 
 
 @pytest.mark.usefixtures("workdir")
@@ -517,7 +538,7 @@ def _corpus_files(folder: Path) -> dict[str, Any]:
 
 def _without_run_details(report: dict[str, Any], corpus: Path) -> dict[str, Any]:
     del report["duration"]
-    for failure in report["failures"]:
+    for failure in report["findings"]:
         failure["corpus_path"] = str(Path(failure["corpus_path"]).relative_to(corpus))
     return report
 

@@ -48,7 +48,7 @@ def _campaign(target: str, *extra: str, expect_exit: int) -> dict[str, Any]:
 )
 def test_the_reference_validator_as_a_consumer_gets_no_finding(target: str, mode: str) -> None:
     report = _campaign(target, "--input", mode, "--max-examples", "300", expect_exit=0)
-    assert report["failures"] == []
+    assert report["findings"] == []
     assert set(report["counts"]) == {"beatframe", "statusclaim", "barreport"}
     for kind, cell in report["counts"].items():
         assert cell["valid"] >= 50 and cell["invalid"] >= 50, (kind, cell)
@@ -57,7 +57,7 @@ def test_the_reference_validator_as_a_consumer_gets_no_finding(target: str, mode
 @pytest.mark.usefixtures("workdir")
 def test_every_demo_finding_is_true_and_its_documented_bugs_are_found() -> None:
     report = _campaign(DEMO, "--max-examples", "60", expect_exit=1)
-    assert_findings_are_true(report["failures"])
+    assert_findings_are_true(report["findings"])
     assert {
         ("false_accept", "beatframe", "json.duplicate_key"),  # json.loads keeps the last key
         ("crash", "beatframe", "required.hlc"),  # KeyError
@@ -68,7 +68,7 @@ def test_every_demo_finding_is_true_and_its_documented_bugs_are_found() -> None:
         ("false_reject", "beatframe", None),  # tempo_bpm > 0.1, or upper-case hlc hex
         ("false_reject", "statusclaim", None),  # ASCII-only notes, or upper-case hlc hex
         ("false_accept", "barreport", "rules.on_time_reviews_le_agents_reporting"),
-    } <= finding_keys(report["failures"])
+    } <= finding_keys(report["findings"])
 
 
 @pytest.mark.usefixtures("workdir")
@@ -76,8 +76,8 @@ def test_jsonschema_with_its_defaults_misses_formats_newlines_and_json_text_rule
     report = _campaign(
         "consumers.jsonschema_default:handle", "--max-examples", "200", expect_exit=1
     )
-    assert_findings_are_true(report["failures"])
-    found = finding_keys(report["failures"])
+    assert_findings_are_true(report["findings"])
+    found = finding_keys(report["findings"])
     assert {
         ("false_accept", "beatframe", "deadline_at.format"),  # no format checker by default
         ("false_accept", "beatframe", "hlc.pattern"),  # re's $ matches before "\n"
@@ -94,8 +94,8 @@ def test_jsonschema_with_its_defaults_misses_formats_newlines_and_json_text_rule
 def test_a_lax_pydantic_model_accepts_values_of_the_wrong_type() -> None:
     target = "consumers.pydantic_lax:handle"
     report = _campaign(target, "--kind", "beatframe", "--max-examples", "100", expect_exit=1)
-    assert_findings_are_true(report["failures"])
-    found = finding_keys(report["failures"])
+    assert_findings_are_true(report["findings"])
+    found = finding_keys(report["findings"])
     assert {
         ("false_accept", "beatframe", "beat_index.type"),  # "1337" and true pass as an int
         ("false_accept", "beatframe", "downbeat.type"),  # "false" passes as a bool

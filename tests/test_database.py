@@ -243,7 +243,7 @@ def _campaign(url: str | None, **changes: object) -> CampaignConfig:
 
 
 def _found(report: CampaignReport) -> set[tuple[str, str, str | None]]:
-    return {(f.outcome.value, f.kind, f.rule) for f in report.failures}
+    return {(f.outcome.value, f.kind, f.rule) for f in report.findings}
 
 
 def _units_in_redis(client: redis.Redis) -> set[str]:
@@ -279,10 +279,10 @@ def test_shards_split_the_units_and_share_one_redis(
     assert _found(unsharded), "the demo consumer's planted bugs were not found at all"
     assert _found(unsharded) <= _found(reports[0]) | _found(reports[1])
     for report, units in zip(reports, shards, strict=True):
-        assert {f.rule for f in report.failures} <= {u.rule for u in units}
+        assert {f.rule for f in report.findings} <= {u.rule for u in units}
     in_redis = _units_in_redis(redis_client)
     assert in_redis <= {u.key for u in whole}
-    assert {Unit(f.kind, f.rule).key for r in reports for f in r.failures} <= in_redis
+    assert {Unit(f.kind, f.rule).key for r in reports for f in r.findings} <= in_redis
     assert {u.key for u in shards[0]} & in_redis and {u.key for u in shards[1]} & in_redis
 
 
@@ -293,15 +293,17 @@ def test_a_second_run_replays_the_saved_failures(
     units, _ = plan_units(_campaign(url, rules=()), "str")
     assert units[0] == Unit("beatframe")  # shard 0 of len(units) is the valid unit alone
     only_valid = {"rules": (), "shard": (0, len(units))}
-    one = {"max_examples": 1, "seed": 7}
+    one = {"max_examples": 1, "seed": 7, "coverage": False}  # no coverage phase: Hypothesis alone
 
     control = run_campaign(_campaign(None, **only_valid, **one))
-    assert not control.failures, "one example should not find the false reject unaided"
+    assert not control.findings, "one example should not find the false rejects unaided"
 
-    first = run_campaign(_campaign(url, **only_valid, max_examples=300))
-    assert [(f.outcome.value, f.rule) for f in first.failures] == [("false_reject", None)]
+    first = run_campaign(_campaign(url, **only_valid, max_examples=300, coverage=False))
+    assert first.findings
+    assert {(f.outcome.value, f.rule) for f in first.findings} == {("false_reject", None)}
     assert _units_in_redis(redis_client) == {"beatframe/valid"}
 
     again = run_campaign(_campaign(url, **only_valid, **one))
-    assert again.failures == first.failures
-    assert again.failures[0].data == first.failures[0].data
+    assert set(again.findings) == set(first.findings)  # every saved bug replayed from Redis
+    shrunk = {f.signature: f.data for f in first.findings}
+    assert {f.signature: f.data for f in again.findings} == shrunk

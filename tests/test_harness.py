@@ -18,6 +18,7 @@ from _fuzzing import assert_findings_are_true, fuzz_process, put_consumers_on_pa
 
 from backbeat_fuzz import MessageValidator
 from backbeat_fuzz.errors import UsageError
+from backbeat_fuzz.findings import FindingStatus
 from backbeat_fuzz.harness import CampaignConfig, Progress, Unit, plan_units, run_campaign
 from backbeat_fuzz.model import canonical_text
 from backbeat_fuzz.report import CampaignReport
@@ -46,7 +47,7 @@ def _config(target: str, **changes: Any) -> CampaignConfig:
 
 
 def _keys(report: CampaignReport) -> set[tuple[str, str, str | None]]:
-    return {(f.outcome.value, f.kind, f.rule) for f in report.failures}
+    return {(f.outcome.value, f.kind, f.rule) for f in report.findings}
 
 
 def _corpus_messages(folder: Path) -> dict[str, bytes]:
@@ -69,10 +70,10 @@ def test_three_planted_bugs_are_all_found_in_one_run() -> None:
         ("crash", "beatframe", "required.window_id"),
         ("false_accept", "beatframe", "hlc.pattern"),
     }
-    assert_findings_are_true(report.to_dict()["failures"])
-    crash = next(f for f in report.failures if f.outcome == "crash")
+    assert_findings_are_true(report.to_dict()["findings"])
+    crash = next(f for f in report.findings if f.outcome == "crash")
     assert crash.detail.startswith("KeyError: 'window_id' (at ")
-    for finding in report.failures:  # each on disk, exactly as reported
+    for finding in report.findings:  # each on disk, exactly as reported
         assert finding.corpus_path is not None
         assert Path(finding.corpus_path).read_bytes() == finding.data
     assert len(_corpus_messages(Path("corpus"))) == 3  # first-seen messages replaced, not kept
@@ -85,7 +86,7 @@ def test_two_outcomes_on_one_rule_are_both_reported() -> None:
         ("false_accept", "beatframe", "hlc.pattern"),
         ("crash", "beatframe", "hlc.pattern"),
     }
-    by_outcome = {f.outcome.value: json.loads(f.data)["hlc"] for f in report.failures}
+    by_outcome = {f.outcome.value: json.loads(f.data)["hlc"] for f in report.findings}
     assert by_outcome["false_accept"].endswith("\n")
     assert not by_outcome["crash"].endswith("\n")
 
@@ -95,8 +96,8 @@ def test_a_hang_is_reported_and_the_run_finishes() -> None:
     config = _config(f"{PLANTED}:loops_on_hlc_newline", rules=NEWLINE_HLC, timeout=0.5)
     report = run_campaign(config)
     assert _keys(report) == {("hang", "beatframe", "hlc.pattern")}
-    assert report.failures[0].detail == "no answer within 0.5s"
-    assert json.loads(report.failures[0].data)["hlc"].endswith("\n")
+    assert report.findings[0].detail == "no answer within 0.5s"
+    assert json.loads(report.findings[0].data)["hlc"].endswith("\n")
     assert report.duration < 30  # at most a few hangs are waited for, then the unit moves on
 
 
@@ -115,7 +116,7 @@ def test_a_target_that_kills_its_process_costs_one_input() -> None:
         ("crash", "beatframe", "hlc.pattern"),
         ("false_accept", "beatframe", "window_id.pattern"),  # found after the death: it went on
     }
-    crash = next(f for f in report.failures if f.outcome == "crash")
+    crash = next(f for f in report.findings if f.outcome == "crash")
     assert crash.detail == "the worker process died: exit code 3"
     assert on_disk_when_next_unit_ran and all(on_disk_when_next_unit_ran)
 
@@ -130,7 +131,7 @@ def test_the_demo_hlc_bug_shrinks_to_the_readme_message_with_only_hlc_changed(
     report = run_campaign(_config("backbeat_fuzz.demo:handle", rules=NEWLINE_HLC))
     expected = readme_messages["beatframe"] | {"hlc": readme_messages["beatframe"]["hlc"] + "\n"}
     assert _keys(report) == {("false_accept", "beatframe", "hlc.pattern")}
-    finding = report.failures[0]
+    finding = report.findings[0]
     assert finding.data == canonical_text(expected).encode()
     assert Path(str(finding.corpus_path)).read_bytes() == finding.data
     assert validator.validate_message_string(finding.data).rules == {"hlc.pattern"}
@@ -139,8 +140,8 @@ def test_the_demo_hlc_bug_shrinks_to_the_readme_message_with_only_hlc_changed(
 @pytest.mark.usefixtures("workdir")
 def test_no_demo_finding_drifts_from_its_rule() -> None:
     report = run_campaign(_config("backbeat_fuzz.demo:handle", max_examples=60))
-    assert len(report.failures) > 20
-    assert_findings_are_true(report.to_dict()["failures"])
+    assert len(report.findings) > 20
+    assert_findings_are_true(report.to_dict()["findings"])
 
 
 # -- replay and planning ----------------------------------------------------------------------
@@ -149,14 +150,15 @@ def test_no_demo_finding_drifts_from_its_rule() -> None:
 @pytest.mark.usefixtures("workdir")
 def test_corpus_entries_are_replayed_for_the_planned_units_only() -> None:
     first = run_campaign(_config(f"{PLANTED}:three_bugs", max_examples=60))
-    assert len(first.failures) == 3
+    assert len(first.findings) == 3
 
     focused = run_campaign(_config(f"{PLANTED}:three_bugs", rules=NEWLINE_HLC, max_examples=1))
     assert _keys(focused) == {("false_accept", "beatframe", "hlc.pattern")}
-    assert focused.failures[0].note == "from the corpus: trailing newline"
+    assert focused.findings[0].status is FindingStatus.KNOWN  # replayed: known, not new
+    assert focused.findings[0].note == "trailing newline"
 
     elsewhere = run_campaign(_config(f"{PLANTED}:three_bugs", rules=("phase.enum",)))
-    assert elsewhere.failures == []
+    assert elsewhere.findings == []
 
 
 @pytest.mark.usefixtures("workdir")
@@ -167,7 +169,7 @@ def test_shards_split_the_units_and_replay_only_their_own_entries() -> None:
     assert not set(units[0]) & set(units[1])
     for index in range(2):
         report = run_campaign(replace(config, shard=(index, 2), max_examples=1))
-        assert {Unit(f.kind, f.rule) for f in report.failures} <= set(units[index])
+        assert {Unit(f.kind, f.rule) for f in report.findings} <= set(units[index])
         mine = {k for k in _keys(whole) if Unit(k[1], k[2]) in units[index]}
         assert _keys(report) == mine  # every entry of its units replayed, no other shard's
 
@@ -236,8 +238,8 @@ def test_a_duration_shares_the_time_between_every_rule() -> None:
     )
     report = run_campaign(config)
     units, _ = plan_units(config, "str")
-    invalid_rules = {u.rule for u in units if u.rule is not None}
-    found = {f.rule for f in report.failures if f.outcome.value == "false_accept"}
+    invalid_rules = {u.rule for u in units if u.rule is not None and not u.probe}
+    found = {r for f in report.findings if f.outcome.value == "false_accept" for r in f.rules}
     assert found == invalid_rules
     assert report.counts["statusclaim"]["valid"] > 0
     assert any("--duration reached" in note for note in report.skipped)

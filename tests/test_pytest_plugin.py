@@ -69,7 +69,7 @@ CAMPAIGN = (
     "error",
 )
 SHRUNK_HLC = (
-    '  message: {"type":"backbeat.beatframe.v1","cluster_id":"chorus-prod","beat_index":1337,'
+    '  message:   {"type":"backbeat.beatframe.v1","cluster_id":"chorus-prod","beat_index":1337,'
     '"downbeat":false,"phase":"execute","hlc":"7ffd:0001:abcd\\n",'
     '"deadline_at":"2025-09-05T12:30:00Z","tempo_bpm":2.0,'
     '"window_id":"7e9b0e6c4c9a4e59b7f2d9a3c1b2e4d5"}'
@@ -97,12 +97,14 @@ def test_a_users_planted_bugs_fail_their_items_and_the_fix_passes_them(
     )
     output = found.stdout.str()
     # the shrunk message, the rule and the outcome of each planted bug
-    assert "false_accept: beatframe message breaking hlc.pattern was accepted" in output
+    assert "false_accept: accepts invalid hlc [hlc], seen on beatframe (hlc.pattern)" in output
     assert SHRUNK_HLC in output
-    assert "  rule:    hlc.pattern\n  outcome: false_accept\n" in output
-    assert "  made by: trailing newline" in output
-    assert "crash: valid statusclaim message crashed the target (KeyError: 'progress'" in output
-    claim = re.search(r'  message: (\{"type":"backbeat\.statusclaim\.v1".*\})', output)
+    assert "  signature: false_accept: beatframe hlc\n  outcome:   false_accept\n" in output
+    assert "  rule:      hlc.pattern\n" in output
+    assert '  changed:   hlc="7ffd:0001:abcd\\n"\n' in output
+    assert "  note:      trailing newline" in output
+    assert re.search(r"^crash: crashes: KeyError.* \[progress\], seen on statusclaim", output, re.M)
+    claim = re.search(r'  message:   (\{"type":"backbeat\.statusclaim\.v1".*\})', output)
     assert claim is not None and '"progress"' not in claim.group(1)
     assert re.search(
         r"^1 finding in \d+ statusclaim valid messages sent to svc\.handle \(seed 1;", output, re.M
@@ -111,17 +113,17 @@ def test_a_users_planted_bugs_fail_their_items_and_the_fix_passes_them(
     # the findings are in the corpus, and each entry is an item of the next run
     entries = sorted(p.stem for p in pytester.path.glob("corpus/*/*.json") if ".meta" not in p.name)
     assert [name.rsplit("--", 1)[0] for name in entries] == [
-        "crash--valid",
-        "false_accept--hlc.pattern",
-        "false_accept--hlc.pattern",
+        "crash--KeyError_at_svc.py_16_in_handle",
+        "false_accept--beatframe_hlc",
+        "false_accept--statusclaim_hlc",
     ]
     replayed = pytester.runpytest_subprocess(*CAMPAIGN, "-k", "corpus")
     replayed.assert_outcomes(failed=3, deselected=6)
     replayed.stdout.fnmatch_lines(
         [
-            "*backbeat corpus entry false_accept--hlc.pattern--4f325ea0*",
-            "still fails: false_accept: beatframe message breaking hlc.pattern was accepted",
-            "  rule:    hlc.pattern",
+            "*backbeat corpus entry false_accept--beatframe_hlc--*",
+            "still fails: false_accept: accepts invalid hlc [[]hlc[]], seen on beatframe *",
+            "  signature: false_accept: beatframe hlc",
         ]
     )
 

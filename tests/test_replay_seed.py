@@ -113,7 +113,7 @@ def test_quiet_replay_prints_only_the_failing_entries() -> None:
     result = _replay("consumers.planted:two_outcomes_one_rule", "--quiet")
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines[:-1]] == ["FAILING"]
-    assert "false_accept--hlc.pattern--" in lines[0]
+    assert "false_accept--beatframe_hlc--" in lines[0]
 
 
 @pytest.mark.usefixtures("in_corpus_folder")

@@ -10,6 +10,8 @@ Exit codes: 0 nothing found, 1 nonconformance found (or a replayed entry still f
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -150,15 +152,20 @@ def _write_reports(report: Any, paths: tuple[Path | None, ...]) -> None:
 )
 @click.option(
     "--max-examples",
-    default=100,
-    show_default=True,
     type=click.IntRange(min=1),
-    help="Examples per kind and direction (the invalid direction splits them across its rules).",
+    help="Exploration examples per kind and direction, split across the invalid direction's "
+    "rules (default 100; unbounded with --duration alone).",
 )
 @click.option(
     "--duration",
     type=click.FloatRange(min=0, min_open=True),
-    help="Wall-clock cap in seconds for the whole campaign.",
+    help="Seconds the whole campaign runs; alone, it runs until then. With --max-examples, "
+    "whichever ends first.",
+)
+@click.option(
+    "--no-coverage",
+    is_flag=True,
+    help="Skip the coverage phase (every mutation variant and boundary value sent once).",
 )
 @click.option(
     "--seed",
@@ -215,14 +222,16 @@ def _write_reports(report: Any, paths: tuple[Path | None, ...]) -> None:
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write a JUnit XML report here.")
 @click.option("--sarif", type=click.Path(path_type=Path), help="Write a SARIF 2.1.0 report here.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line; print only the findings.")
+@click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
 @click.pass_context
 def main(
     ctx: click.Context,
     target: str | None,
     kinds: tuple[str, ...],
     rules: tuple[str, ...],
-    max_examples: int,
+    max_examples: int | None,
     duration: float | None,
+    no_coverage: bool,
     seed_: int | None,
     input_mode: str,
     reject_on: tuple[str, ...],
@@ -240,6 +249,7 @@ def main(
     junit_xml: Path | None,
     sarif: Path | None,
     quiet: bool,
+    no_color: bool,
 ) -> None:
     """Fuzz a consumer of BACKBEAT messages: it must accept every valid message and reject
     every invalid one. Findings are shrunk and written to the corpus as they are found.
@@ -250,8 +260,7 @@ def main(
         return
     if target is None:
         raise click.UsageError("--target is required, e.g. --target mysvc.handler (try --help)")
-    from ..harness import CampaignConfig, run_campaign
-    from ..report import render_summary
+    from ..harness import CampaignAborted, CampaignConfig, run_campaign
 
     config = CampaignConfig(
         target=target,
@@ -270,34 +279,48 @@ def main(
         baseline=_baseline_to_read(baseline, baseline_update, baseline_prune),
         integer_floats=integer_floats,
         replay_corpus=not no_replay,
+        coverage=not no_coverage,
     )
     reports = (report_json, junit_xml, sarif)
     _check_report_paths(reports)
     line = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
     try:
         report = run_campaign(config, on_progress=line)
+    except CampaignAborted as exc:  # the findings so far, then why it stopped
+        line.done()
+        _show(exc.report, quiet=quiet, color=_color(no_color))
+        _write_reports(exc.report, reports)
+        raise _fail(str(exc)) from None
     except BackbeatFuzzError as exc:
         line.done()
         raise _fail(str(exc)) from None
-    except OSError as exc:  # the corpus could not be written mid-run (disk full, removed)
-        line.done()
-        raise _cannot_write(exc) from None
-    except KeyboardInterrupt:
-        line.done()
-        click.echo(f"interrupted; findings so far are in {corpus_dir}/", err=True)
-        sys.exit(EXIT_INTERRUPTED)
     line.done()
     _write_reports(report, reports)
-    if quiet:
-        for finding in report.new_failures:
-            click.echo(f"{finding.headline}  [{finding.corpus_path}]")
-    else:
-        click.echo(render_summary(report), nl=False)
-        if seed_ is None:
-            click.echo(f"seed {report.seed} (rerun with --seed {report.seed})")
+    _show(report, quiet=quiet, color=_color(no_color))
+    if report.interrupted:
+        click.echo(f"interrupted; findings so far are in {corpus_dir}/", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if seed_ is None and not quiet:
+        click.echo(f"seed {report.seed} (rerun with --seed {report.seed})")
     if baseline is not None and (baseline_update or baseline_prune):
         _update_baseline(config, baseline, report, add=baseline_update)
-    sys.exit(EXIT_FOUND if report.new_failures else EXIT_OK)
+    sys.exit(EXIT_FOUND if report.failing else EXIT_OK)
+
+
+def _color(no_color: bool) -> bool:
+    """Colour only on a terminal, and never with --no-color or NO_COLOR set (no-color.org)."""
+    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+def _show(report: Any, *, quiet: bool, color: bool) -> None:
+    from ..report import render_summary
+
+    if quiet:
+        for finding in report.failing:
+            click.echo(f"{finding.headline}  [{finding.corpus_path or 'not saved'}]")
+        return
+    width = max(60, shutil.get_terminal_size((120, 24)).columns - 8)
+    click.echo(render_summary(report, color=color, width=width), nl=False)
 
 
 def _baseline_to_read(path: Path | None, update: bool, prune: bool) -> Path | None:
@@ -326,13 +349,13 @@ def _update_baseline(
     covered = {(unit.kind, unit.rule) for unit in units}
     try:
         current = load_baseline(path, missing_ok=True)
-        updated = current.updated(report.failures, covered, add=add)
+        updated = current.updated(report.findings, covered, add=add)
         save_baseline(updated, path)
     except BackbeatFuzzError as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _cannot_write(exc, f"--baseline {str(path)!r}") from None
-    removed = len(current.stale(report.failures, covered))
+    removed = len(current.stale(report.findings, covered))
     added = len(updated.entries) - (len(current.entries) - removed)
     click.echo(
         f"baseline {path}: {added} added, {removed} removed (no longer reproduce), "
