@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+import re
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -208,6 +209,12 @@ class Observation:
     response: Response
     outcome: Outcome
     origin: Any = None  # the valid message a mutant was made from
+    location: str = ""  # the JSON location a mutant edits (issues[0].code)
+
+    @property
+    def field(self) -> str:
+        """The top-level field a mutant edits, or ""."""
+        return re.split(r"[.\[]", self.location, maxsplit=1)[0]
 
 
 class CampaignAborted(BackbeatFuzzError):
@@ -317,10 +324,10 @@ def _expected(direction: Direction) -> Expected:
     }[direction]
 
 
-def _payload(example: Any) -> tuple[bytes, Any, str, Any]:
+def _payload(example: Any) -> tuple[bytes, Any, str, Any, str]:
     if isinstance(example, Mutant):
-        return example.data, example.parsed, example.note, example.origin
-    return canonical_text(example).encode(), example, "", None
+        return example.data, example.parsed, example.note, example.origin, example.location
+    return canonical_text(example).encode(), example, "", None, ""
 
 
 class Runner:
@@ -392,12 +399,12 @@ class Runner:
 
     def observe(self, unit: Unit, example: Any) -> Observation | None:
         """Send one example: its wrong verdict, or None when the target got it right."""
-        data, parsed, note, origin = _payload(example)
+        data, parsed, note, origin, location = _payload(example)
         response = self.send(unit, data, parsed)
         outcome = judge(_expected(unit.direction), response.verdict)
         if outcome is None:
             return None
-        return Observation(unit, data, parsed, note, response, outcome, origin)
+        return Observation(unit, data, parsed, note, response, outcome, origin, location)
 
     # -- what makes two failures one bug ----------------------------------------------------
 
@@ -409,7 +416,7 @@ class Runner:
             return FindingKey(observation.outcome, f"{observation.unit.kind} {group}")
         signature = _signature(observation.response)
         key = FindingKey(observation.outcome, signature)
-        if not is_weak(signature) or not isinstance(observation.parsed, dict):
+        if not is_weak(signature) or not _attributable(observation.parsed):
             return key
         if self._attribution_calls >= ATTRIBUTION_CALLS:
             return replace(key, fields=("?",))
@@ -466,16 +473,20 @@ class Runner:
         found = self.record(key, observation)
         observation = self._unmutated(observation, key)
         found.headline, found.fields = observation, key.fields
-        if isinstance(observation.parsed, dict):
+        if not _attributable(observation.parsed):  # a JSON-text mutant: where it was made
+            found.fields = key.fields or tuple(filter(None, [observation.field]))
+        else:
             message, fields = self._attribute(observation, key)
             found.fields = key.fields or fields
             data = canonical_text(message).encode()
             if data != observation.data:
+                unit = self._unit_of(message, observation.unit)
                 found.headline = replace(
                     observation,
-                    unit=self._unit_of(message, observation.unit),
+                    unit=unit,
                     data=data,
                     parsed=message,
+                    note=observation.note if unit == observation.unit else "",
                     response=self._cache.get(data, observation.response),
                 )
         if found.status is FindingStatus.NEW:
@@ -485,7 +496,7 @@ class Runner:
         """The valid message a crashing or hanging mutant came from, when it fails alike:
         the mutation was not the cause (a hang on a long ``agent_id`` inside a mutant)."""
         origin = observation.origin
-        if key.outcome not in (Outcome.CRASH, Outcome.HANG) or not isinstance(origin, dict):
+        if key.outcome not in (Outcome.CRASH, Outcome.HANG) or not _attributable(origin):
             return observation
         if not self._reproduces(observation, key)(origin):
             return observation
@@ -747,6 +758,17 @@ class Runner:
 def _signature(response: Response) -> str:
     """The target's signature, or its detail masked when the target gives none."""
     return response.signature or mask(response.detail)
+
+
+def _attributable(parsed: Any) -> bool:
+    """True for a JSON object that can be sent as canonical text (no NaN or inf in it)."""
+    if not isinstance(parsed, dict):
+        return False
+    try:
+        canonical_text(parsed)
+    except ValueError:
+        return False
+    return True
 
 
 def _parsed(data: bytes) -> Any:
