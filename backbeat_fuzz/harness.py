@@ -44,7 +44,7 @@ from .baseline import Baseline, load_baseline
 from .contract import Contract, load_contract
 from .corpus import Corpus, CorpusEntry, Expected
 from .database import KeyedDatabase, check_writable_folder, close_database, open_database
-from .errors import BackbeatFuzzError, UsageError
+from .errors import InfrastructureError, UsageError
 from .findings import Direction, FindingKey, FindingStatus, Witness, field_group, is_weak
 from .jsontext import JsonTextError, parse
 from .minimize import attribute
@@ -217,7 +217,7 @@ class Observation:
         return re.split(r"[.\[]", self.location, maxsplit=1)[0]
 
 
-class CampaignAborted(BackbeatFuzzError):
+class CampaignAborted(InfrastructureError):
     """The campaign stopped on an infrastructure failure (the corpus disk, the database).
 
     Not a finding: the CLI prints :attr:`report` (the findings so far, all on disk) and then
@@ -229,15 +229,14 @@ class CampaignAborted(BackbeatFuzzError):
         self.report = report
 
 
-def _infrastructure(exc: BaseException) -> str | None:
-    """One line for an infrastructure failure, or None when *exc* is something else."""
-    if isinstance(exc, OSError):
-        where = f" {str(exc.filename)!r}" if exc.filename is not None else ""
-        return f"cannot write{where}: {exc.strerror or exc}; free space or choose another --corpus"
-    if type(exc).__module__.startswith("redis"):
-        return (
-            f"the example database stopped answering ({type(exc).__name__}); "
-            "check the Redis server, or run with --database none"
+def _infrastructure(exc: BaseException) -> InfrastructureError | None:
+    """*exc* as an infrastructure failure, or None when it is something else."""
+    if isinstance(exc, InfrastructureError):
+        return exc
+    if isinstance(exc, OSError):  # the corpus: the only file a campaign writes while it runs
+        what = f"the corpus file {str(exc.filename)!r}" if exc.filename else "the corpus"
+        return InfrastructureError.from_os_error(
+            exc, what, "free space on that disk or choose another --corpus"
         )
     return None
 
@@ -875,10 +874,10 @@ def _execute(
             raise
         runner.interrupted = True
     except Exception as exc:
-        reason = _infrastructure(exc)
-        if reason is None:
+        failure = _infrastructure(exc)
+        if failure is None:
             raise
-        raise CampaignAborted(reason, runner.report(units, baseline)) from None
+        raise CampaignAborted(str(failure), runner.report(units, baseline)) from None
     finally:
         runner.close()
     return runner.report(units, baseline)

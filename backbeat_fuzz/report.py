@@ -260,7 +260,8 @@ def _finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def _one_line(text: str, limit: int) -> str:
-    line = " ".join(text.split())
+    """*text* on one line of at most *limit* characters, lone surrogates escaped."""
+    line = " ".join(text.encode("utf-8", "backslashreplace").decode("utf-8").split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
@@ -485,7 +486,8 @@ _COLOURS = {
 
 
 def _shown(text: str) -> str:
-    """*text* with control characters escaped, safe to print to a terminal."""
+    """*text* with control characters and lone surrogates escaped, safe to print anywhere."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
@@ -530,7 +532,7 @@ def _finding_lines(
     ]
     if finding.changes:
         lines.append(f"     changed: {_one_line(_shown(finding.changes), width)}")
-    lines.append(f"     seen on {_one_line(finding.seen_on, width)}")
+    lines.append(f"     seen on {_one_line(_shown(finding.seen_on), width)}")
     variants = [w for w in finding.witnesses if w.note or w.rule != finding.rule][:6]
     if len(variants) > 1 or (variants and variants[0].note != finding.note):
         shown = "; ".join(

@@ -256,7 +256,6 @@ def test_redis_killed_mid_run_is_exit_2_and_loses_nothing(tmp_path: Path) -> Non
     assert_entries_whole(tmp_path / "corpus")
 
 
-@pytest.mark.xfail(strict=True, reason="the harness prints the findings so far on exit 2 (lead)")
 def test_redis_killed_mid_run_prints_the_findings_so_far(tmp_path: Path) -> None:
     with redis_server(tmp_path) as (proc, port):
         run = _sabotaged_run(tmp_path, port, proc.pid)
@@ -329,8 +328,6 @@ def test_a_full_corpus_disk_is_exit_2_and_leaves_no_half_entry(small_disk: Path)
     assert_entries_whole(small_disk / "corpus")
 
 
-@pytest.mark.xfail(strict=True, reason="the harness names the corpus file and prints the findings "
-                   "so far on an infrastructure error (lead's harness)")  # fmt: skip
 def test_a_full_corpus_disk_names_the_file_and_prints_the_findings_so_far(
     small_disk: Path,
 ) -> None:
