@@ -201,6 +201,7 @@ def open_database(spec: str | None) -> ExampleDatabase | None:
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--database {spec!r} is a file; give a folder, a redis:// URL or 'none'")
     check_writable_folder(folder, "--database")
+    folder.mkdir(parents=True, exist_ok=True)  # a CI cache of it finds it, even while empty
     return DirectoryBasedExampleDatabase(str(folder))
 
 

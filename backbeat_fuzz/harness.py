@@ -37,6 +37,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, seed, settings
 from hypothesis import strategies as st
+from hypothesis.database import ExampleDatabase
 from hypothesis.errors import HypothesisWarning, InvalidArgument, Unsatisfiable
 
 from . import __version__
@@ -291,8 +292,31 @@ def _unit_seed(campaign_seed: int, unit: Unit, round_number: int = 0) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def _settings(examples: int, database: Any, unit: Unit) -> settings:
+class _AppendOnly(ExampleDatabase):
+    """A database that keeps what it is given: later rounds of a unit replay examples of bugs
+    already found (they pass: known bugs are witnesses), and Hypothesis would delete them."""
+
+    def __init__(self, inner: ExampleDatabase) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def save(self, key: bytes, value: bytes) -> None:
+        self.inner.save(key, value)
+
+    def fetch(self, key: bytes) -> Iterable[bytes]:
+        return self.inner.fetch(key)
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        """Kept: the next campaign's first round decides what no longer fails."""
+
+    def move(self, src: bytes, dest: bytes, value: bytes) -> None:
+        self.inner.save(dest, value)
+
+
+def _settings(examples: int, database: Any, unit: Unit, round_number: int) -> settings:
     keyed = None if database is None else KeyedDatabase(database, unit.key)
+    if keyed is not None and round_number:
+        keyed = _AppendOnly(keyed)
     return settings(
         settings.get_profile("default"),
         max_examples=examples,
@@ -593,17 +617,20 @@ class Runner:
 
     def _coverage(self, unit: Unit) -> Iterator[tuple[Unit, Any]]:
         config = self.config
-        if unit.rule is None:
-            examples: list[Any] = coverage_valid(
-                unit.kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
-            )
-        else:
-            examples = coverage_mutants(
-                unit.kind,
-                rules=[unit.rule],
-                schemas_dir=config.schemas_dir,
-                input_mode=self.target.input_mode.value,
-            )
+        try:
+            if unit.rule is None:
+                examples: list[Any] = coverage_valid(
+                    unit.kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
+                )
+            else:
+                examples = coverage_mutants(
+                    unit.kind,
+                    rules=[unit.rule],
+                    schemas_dir=config.schemas_dir,
+                    input_mode=self.target.input_mode.value,
+                )
+        except (InvalidArgument, Unsatisfiable) as exc:
+            raise _unsatisfiable(unit, exc) from None
         for example in examples:
             if isinstance(example, Mutant) and example.rule != unit.rule:
                 continue
@@ -673,8 +700,7 @@ class Runner:
                 self.record(key, observation)
             raise _failure(key)(key, observation)
 
-        database = self.database if round_number == 0 else None  # later rounds keep it intact
-        test = settings(_settings(examples, database, unit))(
+        test = settings(_settings(examples, self.database, unit, round_number))(
             seed(_unit_seed(self.seed, unit, round_number))(given(self._strategy(unit))(body))
         )
         for failure in self._failures(test, unit):
@@ -687,15 +713,10 @@ class Runner:
                 warnings.simplefilter("ignore", HypothesisWarning)
                 test()
         except InvalidArgument as exc:  # a schema the generators cannot satisfy, found late
-            raise UsageError(
-                f"cannot generate {unit.key} messages from the schema ({exc}); fix the schema"
-            ) from None
-        except Unsatisfiable:
+            raise _unsatisfiable(unit, exc) from None
+        except Unsatisfiable as exc:
             if not self.past_deadline() and not self._retired(unit):
-                raise UsageError(
-                    f"no {unit.key} message could be generated: every draw was rejected; check "
-                    "that the schema can be satisfied (its example should validate)"
-                ) from None
+                raise _unsatisfiable(unit, exc) from None
         except _Failure as failure:
             return [failure]
         except BaseExceptionGroup as group:
@@ -752,6 +773,18 @@ class Runner:
             location=headline.response.location,
             output=headline.response.output,
         )
+
+
+def _unsatisfiable(unit: Unit, exc: Exception) -> UsageError:
+    """One line for a schema the generators cannot draw *unit*'s messages from."""
+    if isinstance(exc, InvalidArgument):
+        return UsageError(
+            f"cannot generate {unit.key} messages from the schema ({exc}); fix the schema"
+        )
+    return UsageError(
+        f"no {unit.key} message could be generated: every draw was rejected; check "
+        "that the schema can be satisfied (its example should validate)"
+    )
 
 
 def _signature(response: Response) -> str:

@@ -17,7 +17,7 @@ Then the run gains, under the node ``backbeat``:
   how it was made and the corpus file it was saved to;
 - ``corpus[<entry name>]``, one item per corpus entry (when the corpus folder exists): the
   entry is sent again and must get the verdict a correct consumer gives. ``-k`` also matches an
-  entry's kind.
+  entry's kind and direction (``valid``/``invalid``).
 
 Every item is marked ``backbeat``. The options mirror ``backbeat-fuzz``'s:
 
@@ -466,12 +466,17 @@ class ConformanceItem(_BackbeatItem):
 
 
 class CorpusItem(_BackbeatItem):
-    """One corpus entry, replayed: ``corpus[false_accept--hlc.pattern--4f325ea0]``."""
+    """One corpus entry, replayed: ``corpus[false_accept--beatframe_hlc--4f325ea0]``.
+
+    ``-k`` matches its kind and its direction (``valid`` for an entry to be accepted, else
+    ``invalid``) as it matches the conformance items'.
+    """
 
     def __init__(self, *, entry: CorpusEntry, file: Path, **kwargs: Any) -> None:
         super().__init__(kind=entry.kind, **kwargs)
         self.entry = entry
         self.file = file
+        self.extra_keyword_matches.add("valid" if entry.rule is None else "invalid")
 
     def check(self) -> None:
         from .replay import replay_entry

@@ -118,19 +118,29 @@ def replay_entry(target: Target, entry: CorpusEntry, path: Path) -> ReplayResult
     return ReplayResult(entry, path, judge(entry.expected, response.verdict), response)
 
 
-def replay_entries(target: Target, corpus: Corpus, kinds: Sequence[str] = ()) -> list[ReplayResult]:
-    """Send every entry of *corpus* (of *kinds*, when given) to *target*; a file the corpus
-    refused to read (a symlink, a FIFO) is a skipped result, never sent."""
+def replay_entries(
+    target: Target, corpus: Corpus, kinds: Sequence[str] = (), paths: Sequence[Path] = ()
+) -> list[ReplayResult]:
+    """Send every entry of *corpus* (of *kinds*, and at *paths*, when given) to *target*; a file
+    the corpus refused to read (a symlink, a FIFO) is a skipped result, never sent."""
+    wanted = {_message_file(p) for p in paths}
     results = [
         replay_entry(target, entry, corpus.path_for(entry))
         for entry in corpus.entries()
-        if not kinds or entry.kind in kinds
+        if (not kinds or entry.kind in kinds)
+        and (not wanted or _message_file(corpus.path_for(entry)) in wanted)
     ]
     refused = [
         ReplayResult(None, path, None, None, f"{why}: not read; corpus entries are regular files")
         for path, why in corpus.refused
     ]
     return refused + results
+
+
+def _message_file(path: Path) -> Path:
+    """The message file of an entry, given its message or its ``.meta.json`` path."""
+    name = path.name.removesuffix(".meta.json")
+    return path.with_name(name if name.endswith(".json") else name + ".json").resolve()
 
 
 def summary(results: Sequence[ReplayResult]) -> str:
@@ -174,11 +184,13 @@ def replay_corpus(
     corpus: Corpus | str | Path,
     *,
     kinds: Iterable[str] = (),
+    paths: Sequence[Path] = (),
     input_mode: str = "str",
     reject_on: Sequence[str] = (),
     timeout: float = 2.0,
 ) -> list[ReplayResult]:
-    """Load the target named by *spec* and replay *corpus* (a folder: see :func:`open_corpus`)."""
+    """Load the target named by *spec* and replay *corpus* (a folder: see :func:`open_corpus`),
+    or only its entries at *paths* (a finding's reproduce line names one)."""
     corpus = corpus if isinstance(corpus, Corpus) else Corpus(corpus)
     with load_target(spec, input_mode=input_mode, reject_on=reject_on, timeout=timeout) as target:
-        return replay_entries(target, corpus, tuple(kinds))
+        return replay_entries(target, corpus, tuple(kinds), paths)

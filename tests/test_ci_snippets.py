@@ -576,6 +576,6 @@ def test_the_fuzz_jobs_run_as_written(tmp_path: Path, installed: Installed, name
         for p in (project / "reports" / "new-corpus").rglob("*.json")
     }
     assert collected == written - {old.relative_to(project)}
-    assert any("false_reject--valid--" in str(p) for p in collected)
+    assert any(p.name.startswith("false_reject--") for p in collected)
     *_, (_, _, replayed) = results
     assert "still failing" in replayed and "FAILING" in replayed

@@ -237,6 +237,7 @@ def _campaign(url: str | None, **changes: object) -> CampaignConfig:
         "seed": 20250905,
         "corpus_dir": None,
         "database": url,
+        "coverage": False,  # what reaches the database is then Hypothesis's alone
     }
     options.update(changes)
     return CampaignConfig(**options)  # type: ignore[arg-type]
@@ -293,12 +294,12 @@ def test_a_second_run_replays_the_saved_failures(
     units, _ = plan_units(_campaign(url, rules=()), "str")
     assert units[0] == Unit("beatframe")  # shard 0 of len(units) is the valid unit alone
     only_valid = {"rules": (), "shard": (0, len(units))}
-    one = {"max_examples": 1, "seed": 7, "coverage": False}  # no coverage phase: Hypothesis alone
+    one = {"max_examples": 1, "seed": 7}
 
     control = run_campaign(_campaign(None, **only_valid, **one))
     assert not control.findings, "one example should not find the false rejects unaided"
 
-    first = run_campaign(_campaign(url, **only_valid, max_examples=300, coverage=False))
+    first = run_campaign(_campaign(url, **only_valid, max_examples=300))
     assert first.findings
     assert {(f.outcome.value, f.rule) for f in first.findings} == {("false_reject", None)}
     assert _units_in_redis(redis_client) == {"beatframe/valid"}

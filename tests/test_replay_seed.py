@@ -261,7 +261,7 @@ def test_baseline_update_writes_prune_shrinks_and_update_removes_what_is_fixed(
     assert adopted.stdout.splitlines()[-1] == (
         "baseline baseline.json: 1 added, 0 removed (no longer reproduce), 1 entries"
     )
-    assert _accepted(workdir) == [HLC]
+    assert _accepted(workdir) == [{**HLC, "signature": "false_accept: beatframe hlc"}]
 
     dated = {**HLC, "expires": "2999-12-31", "reason": "ticket-1"}
     stale = {"outcome": "crash", "kind": "beatframe", "rule": "window_id.pattern"}
@@ -385,3 +385,15 @@ def test_the_examples_checker_passes_every_seeded_file(
     files = sum(1 for _ in path.rglob("*.json"))
     assert (proc.returncode, proc.stderr) == (0, "")
     assert proc.stdout == f"{files} examples checked in {path}: 0 problem(s)\n"
+
+
+@pytest.mark.usefixtures("in_corpus_folder")
+def test_a_finding_s_reproduce_line_replays_that_entry_alone() -> None:
+    entry = next(p for p in sorted(Path("corpus").glob("*/*.json")) if ".meta" not in p.name)
+    result = fuzz("replay", "--target", "consumers.planted:three_bugs", str(entry))
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].split()[1] == str(entry), lines
+    assert lines[-1].startswith("1 replayed: ")
+    missing = fuzz("replay", "--target", "consumers.planted:three_bugs", "corpus/x/nope.json")
+    assert missing.exit_code == 2
+    assert "corpus entry 'corpus/x/nope.json' does not exist" in missing.output

@@ -442,7 +442,9 @@ def mutations(
     is_flag=True,
     help="A corpus folder that does not exist replays nothing and passes (default: exit 2).",
 )
+@click.argument("entries", nargs=-1, type=click.Path(path_type=Path))
 def replay(
+    entries: tuple[Path, ...],
     target: str,
     corpus_dir: Path,
     kinds: tuple[str, ...],
@@ -453,19 +455,23 @@ def replay(
     prune: bool,
     allow_empty: bool,
 ) -> None:
-    """Re-run every corpus entry against a target: exit 1 if any still fails.
+    """Re-run every corpus entry (or the ENTRIES named) against a target: exit 1 if any still
+    fails.
 
     Each entry is FAILING, FIXED or SKIPPED (the target cannot receive it); --prune deletes
-    the FIXED ones. A missing corpus folder is exit 2 unless --allow-empty.
+    the FIXED ones. A missing corpus folder is exit 2 unless --allow-empty. An entry named by
+    its path (as a finding's reproduce line does) is replayed from its own corpus folder.
     """
     from ..replay import open_corpus, prune_fixed, replay_corpus, summary
 
+    corpus_dir = _entries_corpus(entries, corpus_dir)
     try:
         corpus = open_corpus(corpus_dir, allow_empty=allow_empty)
         results = replay_corpus(
             target,
             corpus,
             kinds=list(kinds),
+            paths=entries,
             input_mode=input_mode,
             reject_on=reject_on,
             timeout=timeout,
@@ -484,6 +490,19 @@ def replay(
     if prune:
         click.echo(f"pruned {len(removed)} fixed entries from {corpus_dir}/")
     sys.exit(EXIT_FOUND if any(r.still_fails for r in results) else EXIT_OK)
+
+
+def _entries_corpus(entries: tuple[Path, ...], corpus_dir: Path) -> Path:
+    """The corpus folder of *entries* (``<corpus>/<kind>/<entry>.json``), else *corpus_dir*."""
+    if not entries:
+        return corpus_dir
+    for entry in entries:
+        if not entry.is_file():
+            raise _fail(f"corpus entry {str(entry)!r} does not exist; give a message file path")
+    roots = {entry.resolve().parent.parent for entry in entries}
+    if len(roots) > 1:
+        raise _fail("the entries are in different corpus folders; replay one folder at a time")
+    return entries[0].parent.parent
 
 
 @main.command("seed")
