@@ -238,16 +238,18 @@ class Corpus:
     def save(self, entry: CorpusEntry) -> Path:
         """Save *entry* (the message, then its metadata); a no-op if it is already saved.
 
-        An entry already in the corpus keeps its first metadata, so re-running a campaign does
-        not churn committed files.
+        An entry already in the corpus with the same message and the same finding (signature,
+        fields, location) keeps its first metadata, so re-running a campaign does not churn
+        committed files.
 
         Returns:
             The path of the message file.
         """
         path = self.path_for(entry)
         meta = _meta_path(path)
-        if meta.exists() and path.exists() and path.read_bytes() == entry.data:
-            return path  # the same finding and message: keep the first metadata
+        saved = meta.exists() and path.exists() and path.read_bytes() == entry.data
+        if saved and _same_finding(meta, entry):
+            return path
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(entry.metadata(), indent=2, ensure_ascii=False) + "\n"
         write_atomic(path, entry.data)
@@ -302,6 +304,19 @@ class Corpus:
 
     def __repr__(self) -> str:
         return f"Corpus({str(self.root)!r})"
+
+
+#: What makes a saved entry the same finding as a new one (the rest is when and by whom).
+_IDENTITY = ("outcome", "rule", "expected", "signature", "fields", "location")
+
+
+def _same_finding(meta_path: Path, entry: CorpusEntry) -> bool:
+    try:
+        saved = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    new = entry.metadata()
+    return all(saved.get(name) == new[name] for name in _IDENTITY)
 
 
 def _meta_path(message: Path) -> Path:

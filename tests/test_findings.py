@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backbeat_fuzz.findings import FindingKey, field_group, is_weak
-from backbeat_fuzz.harness import CampaignConfig, run_campaign
+from backbeat_fuzz.harness import CampaignConfig, plan_units, run_campaign
 from backbeat_fuzz.minimize import attribute, differing_fields
 from backbeat_fuzz.model import Outcome
 from backbeat_fuzz.report import CampaignReport
@@ -204,3 +204,24 @@ def test_a_redos_in_one_field_is_one_hang_finding() -> None:
     assert len(hangs) == 1, [f.signature for f in hangs]
     assert hangs[0].fields == ("agent_id",)
     assert [f for f in report.findings if f.outcome.value != "hang"] == []
+
+
+@pytest.mark.usefixtures("workdir")
+def test_a_duration_alone_is_spent_on_every_kind_even_with_a_slow_target() -> None:
+    """--duration without --max-examples runs until the deadline, kinds taking turns."""
+    report = _run(f"{MULTI}:slow_correct", max_examples=None, duration=6.0)
+    assert report.findings == []
+    assert 5.0 <= report.duration <= 9.0, report.duration
+    assert set(report.counts) == {"beatframe", "statusclaim", "barreport"}
+    for kind, cell in report.counts.items():
+        assert cell["valid"] > 0 and cell["invalid"] > 0, (kind, cell)
+
+
+@pytest.mark.usefixtures("workdir")
+def test_max_examples_alone_ends_when_they_are_done() -> None:
+    config = {"kinds": ("beatframe",), "max_examples": 5, "coverage": False}
+    quick = _run("consumers.reference:handle_text", **config)
+    rules = {u.rule for u in plan_units(CampaignConfig("x.y", **config), "str")[0] if u.rule}
+    assert quick.coverage_sent == 0 and quick.findings == []
+    assert 0 < quick.counts["beatframe"]["valid"] <= 5
+    assert 0 < quick.counts["beatframe"]["invalid"] <= len(rules)  # at least one per rule

@@ -113,7 +113,7 @@ def test_a_users_planted_bugs_fail_their_items_and_the_fix_passes_them(
     # the findings are in the corpus, and each entry is an item of the next run
     entries = sorted(p.stem for p in pytester.path.glob("corpus/*/*.json") if ".meta" not in p.name)
     assert [name.rsplit("--", 1)[0] for name in entries] == [
-        "crash--KeyError_at_svc.py_16_in_handle",
+        "crash--KeyError_at_svc.py_16_in_handle_progress",
         "false_accept--beatframe_hlc",
         "false_accept--statusclaim_hlc",
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from backbeat_fuzz import MessageValidator
@@ -65,6 +66,15 @@ def redos_agent_id(text: str) -> bool:
     message = json.loads(text) if result.rules.isdisjoint({"json.syntax"}) else None
     if isinstance(message, dict) and isinstance(message.get("agent_id"), str):
         _AGENT.match(message["agent_id"])
+    if not result.valid:
+        raise ValueError(result.errors[0].rule)
+    return True
+
+
+def slow_correct(text: str) -> bool:
+    """A correct consumer that takes 20 ms a message, as a service doing real work does."""
+    time.sleep(0.02)
+    result = _VALIDATOR.validate_message_string(text)
     if not result.valid:
         raise ValueError(result.errors[0].rule)
     return True
