@@ -10,7 +10,8 @@ run seeded as the harness seeds that unit:
 - **our strategies**: the same engine and body over ``valid_messages(kind)`` (or, for the
   invalid direction, ``invalid_messages(kind, rules=[rule])`` one Hypothesis run per rule with
   the harness's budget), in-process: what generation costs before any harness plumbing.
-- **harness**: :func:`backbeat_fuzz.harness.run_cell` for that kind and direction (the units,
+- **harness**: :func:`backbeat_fuzz.harness.run_cell` for that kind and direction, its
+  exploration phase (the coverage phase is timed in ``bench_coverage``; the units,
   budgets and seeds :func:`~backbeat_fuzz.harness.run_campaign` gives them) against
   ``trivial_consumers:accept`` (valid) or ``trivial_consumers:reject`` (invalid) in its worker
   process, timed end to end (worker start included). Messages count as ``report.counts``
@@ -207,7 +208,7 @@ def _timed_runs(runs: list[Run], direction: str, encode: Callable[[Any], str]) -
 def _units(kind: str, direction: str) -> tuple[list[Unit], int]:
     """The units the harness runs for *kind* and *direction*, and the examples each gets."""
     config = CampaignConfig(target="trivial_consumers:accept", kinds=(kind,), corpus_dir=None)
-    units = [u for u in plan_units(config, "str")[0] if u.direction == direction]
+    units = [u for u in plan_units(config, "str")[0] if u.cell == direction]
     return units, max(1, -(-EXAMPLES // len(units)))
 
 
@@ -270,13 +271,14 @@ def harness(kind: str, direction: str) -> Timing:
         seed=SEED,
         corpus_dir=None,
         database=None,
+        coverage=False,  # exploration alone, as the floor explores: bench_coverage times the rest
     )
     start = time.perf_counter()
     with _importable():
         report = run_cell(config, kind, direction)
     seconds = time.perf_counter() - start
-    if report.failures:
-        raise SystemExit(f"the trivial consumer got {report.failures[0].headline}: bench is broken")
+    if report.findings:
+        raise SystemExit(f"the trivial consumer got {report.findings[0].headline}: bench is broken")
     units, share = _units(kind, direction)
     return Timing(len(units) * share, report.counts[kind][direction], seconds)
 

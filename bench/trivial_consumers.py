@@ -8,6 +8,9 @@ time is the harness's own. The floor calls the same functions in-process.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 
 def accept(text: str) -> bool:
     """Accept any message."""
@@ -17,3 +20,18 @@ def accept(text: str) -> bool:
 def reject(text: str) -> bool:
     """Reject any message."""
     raise ValueError("rejected without looking")
+
+
+def reference(text: str) -> bool:
+    """Accept exactly what the reference validator accepts: a correct consumer, for campaigns
+    that send both directions (bench_coverage)."""
+    if not _validator().validate_message_string(text).valid:
+        raise ValueError("invalid")
+    return True
+
+
+@functools.cache
+def _validator() -> Any:
+    from backbeat_fuzz import MessageValidator
+
+    return MessageValidator()
