@@ -512,8 +512,8 @@ def test_the_cli_reports_a_stdio_targets_findings_and_a_broken_command(tmp_path:
     args = ["--kind", "statusclaim", "--rule", "required.state", "--max-examples", "5"]
     found = fuzz(*campaign_args(spec, tmp_path / "corpus", *args, "--quiet"))
     assert found.exit_code == 1, found.output
-    assert "crash: statusclaim message breaking required.state crashed the target" in found.stdout
-    assert "KeyError: 'state' at state.py:" in found.stdout
+    assert "crash: crashes: exit code 70: crash: KeyError: 'state' at state.py:" in found.stdout
+    assert "[state], seen on statusclaim (required.state)" in found.stdout
     broken = "stdio:sh -c 'echo no such config >&2; exit 4'"
     failed = fuzz(*campaign_args(broken, tmp_path / "corpus", *args, "--no-replay"))
     assert failed.exit_code == 2
