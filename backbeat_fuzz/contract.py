@@ -97,6 +97,8 @@ def _read_json(path: Path) -> Any:
         raise SchemaError(f"cannot read {path}: {exc.strerror}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise SchemaError(f"{path} is not valid JSON ({exc}); fix or remove it") from None
+    except RecursionError:
+        raise SchemaError(f"{path} is nested too deeply to read; flatten it") from None
 
 
 def _type_const(schema: dict[str, Any]) -> str | None:
@@ -162,6 +164,13 @@ def _check_schema(path: Path, schema: dict[str, Any]) -> None:
 
 
 def _load_kind(path: Path, rules: list[CrossFieldRule], *, check: bool) -> MessageKind:
+    try:
+        return _make_kind(path, rules, check=check)
+    except RecursionError:  # json and jsonschema recurse per level of nesting
+        raise SchemaError(f"{path} is nested too deeply to read; flatten it") from None
+
+
+def _make_kind(path: Path, rules: list[CrossFieldRule], *, check: bool) -> MessageKind:
     schema = _read_json(path)
     if not isinstance(schema, dict):
         raise SchemaError(f"{path} is not a JSON Schema object; a schema file holds one object")

@@ -115,6 +115,82 @@ def check_refs(schema: Any, registry: Registry, source: str) -> None:
             registry.resolver(base_uri=base).lookup(ref)
         except Unresolvable as exc:
             raise _unresolvable(exc, f"{source}: {keyword}={ref!r} at {where}") from None
+    try:
+        _Loops(source).walk(schema, registry.resolver(base_uri=root), "")
+    except RecursionError:
+        raise SchemaError(f"{source} nests schemas too deeply to check; flatten it") from None
+
+
+#: Keywords whose subschemas judge the same instance as their schema: a cycle through these
+#: and references alone never reaches the end of the message, and recursed without end.
+_IN_PLACE_VALUE = ("not", "if", "then", "else")
+_IN_PLACE_LIST = ("allOf", "anyOf", "oneOf")
+
+
+class _Loops:
+    """Finds a ``$ref`` cycle that never descends into the message (``a -> b -> a``): the
+    reference engine recursed on it until Python's stack ran out, a traceback."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.clear: set[int] = set()  # nodes from which no in-place cycle starts
+
+    def walk(self, node: Any, resolver: Any, where: str) -> None:
+        """Check every schema below *node* (at JSON pointer *where*)."""
+        if not isinstance(node, Mapping):
+            return
+        resolver = _enter(resolver, node)
+        self._visit(node, resolver, [], where)
+        for key, value in node.items():
+            if key in _IN_VALUE or key in _IN_PLACE_VALUE:
+                self.walk(value, resolver, f"{where}/{key}")
+            elif key in _IN_LIST and isinstance(value, list):
+                for i, sub in enumerate(value):
+                    self.walk(sub, resolver, f"{where}/{key}/{i}")
+            elif key in _IN_MAP and isinstance(value, Mapping):
+                for name, sub in value.items():
+                    self.walk(sub, resolver, f"{where}/{key}/{name}")
+
+    def _visit(self, node: Any, resolver: Any, stack: list[int], where: str) -> None:
+        if not isinstance(node, Mapping) or id(node) in self.clear:
+            return
+        if id(node) in stack:
+            raise SchemaError(
+                f"{self.source}: the reference at {where or '/'} leads back to itself without "
+                "descending into the message (an endless recursion); make the recursive $ref go "
+                "through properties or items, or remove the cycle"
+            )
+        stack.append(id(node))
+        for child, child_resolver in _in_place(node, resolver):
+            self._visit(child, _enter(child_resolver, child), stack, where)
+        stack.pop()
+        self.clear.add(id(node))
+
+
+def _enter(resolver: Any, node: Any) -> Any:
+    """*resolver* inside *node* (its ``$id``, if any, is the new base)."""
+    from referencing.jsonschema import DRAFT202012
+
+    return resolver.in_subresource(DRAFT202012.create_resource(node))
+
+
+def _in_place(node: Mapping[str, Any], resolver: Any) -> Iterator[tuple[Any, Any]]:
+    """``(subschema, resolver)``: what judges the same instance as *node*."""
+    from referencing.exceptions import Unresolvable
+
+    for keyword in _REF_KEYWORDS:
+        if isinstance(node.get(keyword), str):
+            try:
+                resolved = resolver.lookup(node[keyword])
+            except Unresolvable:  # check_refs judged it resolvable from its own base
+                continue
+            yield resolved.contents, resolved.resolver
+    for keyword in _IN_PLACE_VALUE:
+        if keyword in node:
+            yield node[keyword], resolver
+    for keyword in _IN_PLACE_LIST:
+        for sub in node.get(keyword) if isinstance(node.get(keyword), list) else ():
+            yield sub, resolver
 
 
 def _unresolvable(exc: Exception, what: str) -> SchemaError:

@@ -546,3 +546,32 @@ def test_every_attack_is_documented() -> None:
     attacks = {n for n in defined["test_attacks"] if n.startswith("test_")}
     uncited = sorted(attacks - {n for m, n in cited if not m} - {"test_every_attack_is_documented"})
     assert uncited == [], f"attacks docs/security.md does not mention: {uncited}"
+
+
+def test_a_ref_cycle_that_never_descends_is_one_line(tmp_path: Path) -> None:
+    """``a -> b -> a`` made the reference engine recurse until Python's stack ran out."""
+    schemas = _with_ref(tmp_path / "schemas", "#/$defs/a")
+    schema = json.loads((schemas / "pulse-v1.schema.json").read_text(encoding="utf-8"))
+    schema["$defs"] |= {"a": {"$ref": "#/$defs/b"}, "b": {"allOf": [{"$ref": "#/$defs/a"}]}}
+    (schemas / "pulse-v1.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    for result in (
+        validate_cli("--schemas", schemas, "--message", "-", input='{"type": "x.pulse.v1"}'),
+        fuzz_cli("--target", DEMO, "--schemas", schemas, "--corpus", tmp_path / "c", *FAST),
+    ):
+        assert_one_line_error(result, "at /properties/cluster_id leads back to itself")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("x-v1.schema.json", "[" * 100_000 + "]" * 100_000),
+        ("x-v1.schema.json", '{"not": ' * 3000 + "{}" + "}" * 3000),
+        ("rules-v1.json", "[" * 100_000 + "]" * 100_000),
+    ],
+    ids=["deep-json", "deep-schema", "deep-rules"],
+)
+def test_a_schema_nested_too_deeply_is_one_line(tmp_path: Path, name: str, text: str) -> None:
+    schemas = schema_folder(tmp_path / "schemas", {"pulse-v1.schema.json": "x.pulse.v1"})
+    (schemas / name).write_text(text, encoding="utf-8")
+    result = validate_cli("--schemas", schemas, "--message", "-", input="{}")
+    assert_one_line_error(result, f"{name} is nested too deeply to read; flatten it")
