@@ -71,7 +71,9 @@ class Printer(Protocol):
 
     tally: Tally
 
-    def result(self, checked: Checked) -> None: ...
+    def result(self, file: str, line: int | None, result: ValidationResult) -> None:
+        """Count and show one result: of the message in *file* (at *line*, in a line file)."""
+        ...
 
     def finish(self) -> None: ...
 
@@ -97,11 +99,11 @@ class _Base:
         self._live = _live(stream)
         self._pending: list[str] = []
 
-    def _count(self, checked: Checked) -> bool:
-        """Count *checked*; whether it is shown."""
+    def _count(self, result: ValidationResult) -> bool:
+        """Count *result*; whether it is shown."""
         tally = self.tally
         tally.total += 1
-        if checked.result.valid:
+        if result.valid:
             return not self._quiet
         tally.invalid += 1
         return True
@@ -127,29 +129,28 @@ class _Base:
         self._stream.flush()
 
 
-def _where(checked: Checked) -> str:
+def _where(file: str, line: int | None) -> str:
     """The source as the text output names it: ``file`` or ``file:line``."""
-    return checked.file if checked.line is None else f"{checked.file}:{checked.line}"
+    return file if line is None else f"{file}:{line}"
 
 
 class TextPrinter(_Base):
     """``OK       source  type`` or ``INVALID  source  type`` and one line per error."""
 
-    def result(self, checked: Checked) -> None:
-        result = checked.result
+    def result(self, file: str, line: int | None, result: ValidationResult) -> None:
         self.tally.total += 1  # counted before it is shown: an interrupt never shows more
         if not result.valid:
             self.tally.invalid += 1
-            self._invalid(checked)
+            self._invalid(_where(file, line), result)
         elif not self._quiet:  # the common line, written without a call more than it needs
             pending = self._pending
-            pending.append(f"OK       {_where(checked)}  {result.message_type}\n")
+            where = file if line is None else f"{file}:{line}"
+            pending.append(f"OK       {where}  {result.message_type}\n")
             if self._live or len(pending) >= _BATCH:
                 self._drain()
 
-    def _invalid(self, checked: Checked) -> None:
-        result = checked.result
-        lines = [f"INVALID  {_where(checked)}  {result.message_type or 'unknown type'}"]
+    def _invalid(self, where: str, result: ValidationResult) -> None:
+        lines = [f"INVALID  {where}  {result.message_type or 'unknown type'}"]
         lines += [f"  - {e.path}: {e.message} [{e.rule}]" for e in result.errors]
         self._write("\n".join(lines) + "\n")
 
@@ -164,9 +165,9 @@ def _dumps(value: Any, indent: int | None = None) -> str:
 class NdjsonPrinter(_Base):
     """One JSON object a line per result, then ``{"summary": {...}}``."""
 
-    def result(self, checked: Checked) -> None:
-        if self._count(checked):
-            self._write(_dumps(checked.to_dict()) + "\n")
+    def result(self, file: str, line: int | None, result: ValidationResult) -> None:
+        if self._count(result):
+            self._write(_dumps(Checked(file, line, result).to_dict()) + "\n")
 
     def finish(self) -> None:
         self._close(_dumps({"summary": self.tally.to_dict()}) + "\n")
@@ -184,10 +185,10 @@ class DocumentPrinter(_Base):
         super().__init__(stream, quiet=quiet)
         self._shown = 0
 
-    def result(self, checked: Checked) -> None:
-        if self._count(checked):
+    def result(self, file: str, line: int | None, result: ValidationResult) -> None:
+        if self._count(result):
             head = '{\n  "results": [\n    ' if not self._shown else ",\n    "
-            self._write(head + _indented(checked.to_dict(), "    "))
+            self._write(head + _indented(Checked(file, line, result).to_dict(), "    "))
             self._shown += 1
 
     def finish(self) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,7 +24,7 @@ import click
 
 from ..errors import BackbeatFuzzError
 from ..validator import MessageValidator
-from ._output import Checked, Printer, Source, make_printer
+from ._output import Printer, Source, make_printer
 from ._stdin import read_stdin
 from ._walk import LINE_SUFFIXES, SIDECAR_SUFFIX, dir_files, is_message_file
 
@@ -52,20 +52,21 @@ def _suffix(path: Path | str) -> str:
 
 
 def _path_results(
-    validator: MessageValidator, path: Path | str, kind: str | None
-) -> Iterator[Checked]:
-    """The result of the message in *path*, or of each line of a line file, as each is read."""
-    name, validate = str(path), validator.validate_message_string
+    printer: Printer, validator: MessageValidator, path: Path | str, kind: str | None
+) -> None:
+    """Validate the message in *path*, or each line of a line file, and print each result as
+    soon as it is decided."""
+    name, validate, show = str(path), validator.validate_message_string, printer.result
     with _open(path) as file:
         try:
             if _suffix(path) not in LINE_SUFFIXES:
-                result = validate(file.read(), kind=kind, fast=True)
-                yield Checked(name, None, result)
+                show(name, None, validate(file.read(), kind=kind, fast=True))
                 return
             for number, line in enumerate(file, start=1):
                 if not line.isspace():  # a line holds no "\n" but at its end: strip "\r\n"
-                    result = validate(line.rstrip(b"\r\n"), kind=kind, fast=True)
-                    yield Checked(name, number, result)
+                    show(name, number, validate(line.rstrip(b"\r\n"), kind=kind, fast=True))
+        except BrokenPipeError:  # printing, not reading, failed: _run's to handle
+            raise
         except OSError as exc:
             raise _fail(f"cannot read {name!r}: {exc.strerror}; check the path") from None
 
@@ -78,30 +79,26 @@ def _argument_bytes(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
-def _message_results(
-    validator: MessageValidator, messages: Iterator[tuple[Source, bytes]], kind: str | None
-) -> Iterator[Checked]:
-    for source, data in messages:
-        result = validator.validate_message_string(data, kind=kind, fast=True)
-        yield Checked(source.file, source.line, result)
-
-
 def _check_files(files: tuple[Path, ...]) -> None:
     for path in files:
         if not path.is_file():
             raise _fail(f"--file {str(path)!r} does not exist or is not a file; check the path")
 
 
-def _results(
+def _validate_all(
+    printer: Printer,
     validator: MessageValidator,
-    message: Iterator[tuple[Source, bytes]],
+    messages: Iterator[tuple[Source, bytes]],
     files: list[Path | str],
     kind: str | None,
-) -> Iterator[Checked]:
-    """Every result in order: the --message, then each --file, then the files below --dir."""
-    yield from _message_results(validator, message, kind)
+) -> None:
+    """Validate and print in order: the --message, then each --file, then the files below
+    --dir."""
+    for source, data in messages:
+        result = validator.validate_message_string(data, kind=kind, fast=True)
+        printer.result(source.file, source.line, result)
     for path in files:
-        yield from _path_results(validator, path, kind)
+        _path_results(printer, validator, path, kind)
 
 
 def _stdin_or_argument(message: str | None) -> tuple[bool, Iterator[tuple[Source, bytes]]]:
@@ -176,20 +173,20 @@ def main(
         lines_in, messages = _stdin_or_argument(message)
         lines_in = lines_in or any(_suffix(p) in LINE_SUFFIXES for p in paths)
         printer = make_printer(sys.stdout, as_json=as_json, quiet=quiet, ndjson=lines_in)
-        _run(printer, _results(validator, messages, paths, kind))
+        _run(printer, lambda: _validate_all(printer, validator, messages, paths, kind))
     except BackbeatFuzzError as exc:
         raise _fail(str(exc)) from None
     if exit_code and printer.tally.invalid:
         sys.exit(EXIT_INVALID)
 
 
-def _run(printer: Printer, results: Iterator[Checked]) -> None:
-    """Print every result as it comes, then the summary (also when interrupted: exit 130).
-    A reader that goes away (``| head``) ends the run as SIGPIPE would, exit 141, silently."""
+def _run(printer: Printer, validate_all: Callable[[], None]) -> None:
+    """Run *validate_all* (which prints every result as it comes), then print the summary
+    (also when interrupted: exit 130). A reader that goes away (``| head``) ends the run as
+    SIGPIPE would, exit 141, silently."""
     try:
         try:
-            for checked in results:
-                printer.result(checked)
+            validate_all()
         except KeyboardInterrupt:
             printer.finish()
             click.echo("interrupted: the summary above counts the messages read so far", err=True)
