@@ -13,7 +13,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const [nodeModules, schemasDir] = process.argv.slice(2);
+const [nodeModules, schemasDir] = process.argv.slice(2).map((arg) => path.resolve(arg));
 const { serve, Reject } = require(
   path.join(__dirname, '..', '..', '..', 'examples', 'adapters', 'node', 'backbeat-stdio'),
 );
