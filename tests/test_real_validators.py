@@ -146,13 +146,6 @@ def validators(ajv_modules: Path) -> dict[str, RealValidator]:
     }
 
 
-@pytest.fixture(autouse=True)
-def _consumers_importable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let the target worker import ``consumers.<module>``."""
-    paths = [str(TESTS), *filter(None, [os.environ.get("PYTHONPATH")])]
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
-
-
 def _keys(finding: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     """(outcome, kind, field group) of every kind and rule a finding was seen under."""
     fields = " ".join(finding["fields"])
@@ -161,17 +154,34 @@ def _keys(finding: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
         yield finding["outcome"], shown["kind"], field_group(rule) if rule else f"valid {fields}"
 
 
-_REPORTS: dict[str, dict[str, Any]] = {}
+@pytest.fixture(scope="session")
+def reports(validators: dict[str, RealValidator]) -> dict[str, dict[str, Any]]:
+    """The JSON report of one small campaign against each validator, by name.
+
+    ``max_examples=20`` after the coverage phase (which sends every mutation variant once); a
+    10 s timeout, so a loaded machine cannot turn a slow answer into a hang.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        _consumers_importable(patch)
+        return {name: _campaign(validator) for name, validator in validators.items()}
 
 
-def _report(validator: RealValidator) -> dict[str, Any]:
-    """The JSON report of one small campaign against *validator* (run once per session)."""
-    if validator.name not in _REPORTS:
-        config = CampaignConfig(
-            target=validator.target, seed=1, max_examples=20, corpus_dir=None, database=None
-        )
-        _REPORTS[validator.name] = run_campaign(config).to_dict()
-    return _REPORTS[validator.name]
+def _consumers_importable(patch: pytest.MonkeyPatch) -> None:
+    """Let target workers import ``consumers.<module>``."""
+    paths = [str(TESTS), *filter(None, [os.environ.get("PYTHONPATH")])]
+    patch.setenv("PYTHONPATH", os.pathsep.join(paths))
+
+
+def _campaign(validator: RealValidator) -> dict[str, Any]:
+    config = CampaignConfig(
+        target=validator.target,
+        seed=1,
+        max_examples=20,
+        timeout=10.0,
+        corpus_dir=None,
+        database=None,
+    )
+    return run_campaign(config).to_dict()
 
 
 NAMES = sorted(EXPECTED)
@@ -179,9 +189,10 @@ NAMES = sorted(EXPECTED)
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_real_validator_accepts_the_depth_probe(
-    name: str, validators: dict[str, RealValidator]
+    name: str, validators: dict[str, RealValidator], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The premise of the probe check: each validator does accept the 65-deep message."""
+    _consumers_importable(monkeypatch)
     with load_target(validators[name].target) as target:
         for kind in load_contract().kinds.values():
             example = kind.schema["examples"][0]
@@ -192,9 +203,9 @@ def test_a_real_validator_accepts_the_depth_probe(
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_real_validator_gets_no_depth_probe_finding(
-    name: str, validators: dict[str, RealValidator]
+    name: str, reports: dict[str, dict[str, Any]]
 ) -> None:
-    report = _report(validators[name])
+    report = reports[name]
     probed = [f for f in report["findings"] if any(k[2] == PROBE for k in _keys(f))]
     assert probed == []
     assert all(cell["invalid"] > 0 and cell["valid"] > 0 for cell in report["counts"].values())
@@ -202,16 +213,16 @@ def test_a_real_validator_gets_no_depth_probe_finding(
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_finding_of_a_real_validator_is_true(
-    name: str, validators: dict[str, RealValidator]
+    name: str, reports: dict[str, dict[str, Any]]
 ) -> None:
-    assert_findings_are_true(_report(validators[name])["findings"])
+    assert_findings_are_true(reports[name]["findings"])
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_real_validator_gets_exactly_the_documented_findings(
-    name: str, validators: dict[str, RealValidator]
+    name: str, reports: dict[str, dict[str, Any]]
 ) -> None:
-    findings = _report(validators[name])["findings"]
+    findings = reports[name]["findings"]
     found = {key for finding in findings for key in _keys(finding)}
     assert found == EXPECTED[name], {
         "unexpected": found - EXPECTED[name],
