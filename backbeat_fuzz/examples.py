@@ -4,8 +4,12 @@ The layout is ``valid/<kind>-<name>.json`` (each must validate as that kind) and
 ``invalid/<kind>--<rule>--<what>.json`` (each must be invalid, and the reference validator must
 report exactly the rule in its name: one broken rule per file). A message that cannot break its
 rule alone (an empty ``cluster_id`` also breaks its pattern) names every rule it breaks, its own
-first: ``invalid/beatframe--cluster_id.minLength+cluster_id.pattern--empty.json``. Run it as
-``python -m backbeat_fuzz.examples check examples``; exit 0 clean, 1 problems, 2 usage.
+first: ``invalid/beatframe--cluster_id.minLength+cluster_id.pattern--empty.json``. An optional
+``probes/`` folder, named like ``invalid/``, holds messages past an implementation limit the
+contract does not state (nesting depth: ``json.too_deep``): the reference validator rejects
+them at its own limit, but a consumer may accept or reject them, so they are kept apart from
+the must-reject examples. Run it as ``python -m backbeat_fuzz.examples check examples``; exit 0
+clean, 1 problems, 2 usage.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ __all__ = ["Example", "check", "check_example", "main", "parse_name"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 _SUBFOLDERS = ("valid", "invalid")
+_OPTIONAL = ("probes",)  # either verdict is right for a consumer; the reference rejects them
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,8 @@ def _example_files(folder: Path) -> list[Path]:
             f"{str(folder)!r} lacks the subfolder(s) {', '.join(missing)}; "
             "point at a folder holding valid/ and invalid/"
         )
-    return [p for name in _SUBFOLDERS for p in sorted((folder / name).iterdir())]
+    names = [*_SUBFOLDERS, *(n for n in _OPTIONAL if (folder / n).is_dir())]
+    return [p for name in names for p in sorted((folder / name).iterdir())]
 
 
 def check(folder: str | Path, validator: MessageValidator | None = None) -> list[str]:
@@ -197,7 +203,8 @@ def check_command(folder: Path, schemas_dir: Path | None) -> None:
     except BackbeatFuzzError as exc:
         raise click.UsageError(str(exc)) from None
     problems = check(folder, validator)
-    count = sum(1 for name in _SUBFOLDERS for _ in (folder / name).iterdir())
+    names = [*_SUBFOLDERS, *(n for n in _OPTIONAL if (folder / n).is_dir())]
+    count = sum(1 for name in names for _ in (folder / name).iterdir())
     for line in problems:
         click.echo(line)
     click.echo(f"{count} examples checked in {folder}: {len(problems)} problem(s)")

@@ -149,6 +149,8 @@ class CampaignConfig:
         integer_floats: also send ``1337.0`` for integers (the strict switch).
         replay_corpus: replay the corpus entries of the selected kinds before fuzzing.
         coverage: send every mutation variant and boundary value once before exploring.
+        memory_limit: MiB a Python target's worker may use before a message is a crash (None:
+            the targets' default, 2048; 0: no limit).
     """
 
     target: str
@@ -168,6 +170,7 @@ class CampaignConfig:
     integer_floats: bool = False
     replay_corpus: bool = True
     coverage: bool = True
+    memory_limit: int | None = None
 
     @property
     def examples(self) -> int | None:
@@ -730,13 +733,14 @@ class Runner:
 
     def report(self, units: list[Unit], baseline: Baseline | None) -> CampaignReport:
         findings = [self._finding(found) for found in self.found.values()]
+        covered = tuple((u.kind, u.rule) for u in units)
         notes: list[str] = []
         if baseline is not None:
             findings = [
                 replace(f, status=FindingStatus.BASELINED) if baseline.match(f) else f
                 for f in findings
             ]
-            notes = baseline.notes(findings, {(u.kind, u.rule) for u in units})
+            notes = baseline.notes(findings, set(covered))
         counts = {
             u.kind: self.progress.counts.get(u.kind, {"valid": 0, "invalid": 0}) for u in units
         }
@@ -751,6 +755,7 @@ class Runner:
             baseline_notes=notes,
             coverage_sent=self.progress.coverage_sent,
             interrupted=self.interrupted,
+            covered=covered,
         )
 
     def _finding(self, found: _Found) -> Finding:
@@ -875,6 +880,7 @@ def _open_target(config: CampaignConfig) -> Target:
         input_mode=config.input_mode,
         reject_on=config.reject_on,
         timeout=config.timeout,
+        memory_limit=config.memory_limit,
     )
 
 

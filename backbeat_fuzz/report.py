@@ -178,6 +178,8 @@ class CampaignReport:
         baseline_notes: expired baseline entries and ones that no longer reproduce.
         coverage_sent: how many of the messages sent were the coverage phase's.
         interrupted: the run was stopped (Ctrl-C) before its budget was spent.
+        covered: the (kind, rule) pairs the run exercised (rule None: valid messages), which a
+            baseline entry must be among to be called stale.
     """
 
     target: str
@@ -190,6 +192,7 @@ class CampaignReport:
     baseline_notes: list[str] = field(default_factory=list)
     coverage_sent: int = 0
     interrupted: bool = False
+    covered: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def failing(self) -> list[Finding]:

@@ -9,7 +9,8 @@ Every rule gets its files, even the few no message can break alone: an empty ``c
 also breaks its pattern, and a BarReport count of -1 (or of 2^53) also breaks a cross-field
 rule. Each file is named after every rule the reference validator reports for it, its own rule
 first (``beatframe--cluster_id.minLength+cluster_id.pattern--<hash>.json``), so every file of
-the folder passes ``examples check``.
+the folder passes ``examples check``. Probes (``json.too_deep``: a limit the contract does not
+state) go to ``probes/``, not ``invalid/``: a consumer may accept them.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def seed_examples(
             )
             for mutant in mutants:
                 named = _rule_names(info.rule, validator.validate_message_string(mutant.data).rules)
-                path = root / "invalid" / f"{kind}--{named}--{_digest(mutant.data)}.json"
+                folder = "probes" if info.probe else "invalid"  # either verdict is right
+                path = root / folder / f"{kind}--{named}--{_digest(mutant.data)}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(path, mutant.data)
                 written.append(path)

@@ -24,10 +24,17 @@ _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])[-+]?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]]{0,63}")
 
 
+_PHRASE = re.compile(r"[A-Za-z][A-Za-z ,;:!?()'-]{0,78}[A-Za-z.!?)]")
+
+
 def _quoted(match: re.Match[str]) -> str:
     inner = match.group(0)[1:-1]
-    # A quoted identifier names a field or a key (KeyError: 'hlc'): that is the cause, keep it.
-    return match.group(0) if _IDENTIFIER.fullmatch(inner) else "<str>"
+    # A quoted identifier names a field or a key (KeyError: 'hlc'), and a quoted phrase of words
+    # is a reason ({"error": "tempo too low"}): those are the cause, keep them. Anything else
+    # quoted (digits, symbols: the offending value) is the message's, not the bug's.
+    if _IDENTIFIER.fullmatch(inner) or (" " in inner and _PHRASE.fullmatch(inner)):
+        return match.group(0)
+    return "<str>"
 
 
 def mask(text: str) -> str:

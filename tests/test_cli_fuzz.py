@@ -587,3 +587,15 @@ def test_a_schema_no_message_of_which_can_be_drawn_is_a_usage_error(workdir: Pat
     assert result.stderr.startswith("Error: no beatframe/invalid/")
     assert "message could be generated: every draw was rejected" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.usefixtures("workdir")
+def test_memory_limit_makes_a_growing_python_target_a_crash_and_is_refused_elsewhere() -> None:
+    args = ["--kind", "beatframe", "--rule", "hlc.pattern", "--no-coverage", "--max-examples", "2"]
+    grown = fuzz(*campaign_args("consumers.multibug:hog", Path("corpus"), *args),
+                 "--memory-limit", "128", "--quiet")  # fmt: skip
+    assert grown.exit_code == 1, grown.output
+    assert "crash: crashes: MemoryError" in grown.stdout
+    refused = fuzz(*campaign_args("cmd:true", Path("corpus"), *args), "--memory-limit", "128")
+    assert refused.exit_code == 2
+    assert "memory_limit applies to Python targets only" in refused.stderr

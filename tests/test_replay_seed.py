@@ -348,8 +348,11 @@ def test_every_kind_and_rule_is_covered(seeded: dict[str, Path]) -> None:
     valid = sorted(p.name for p in (folder / "valid").iterdir())
     assert valid == [f"{kind}-{n:03d}.json" for kind in KINDS for n in (1, 2)]
     written = {_named_rules(p)[:2] for p in (folder / "invalid").iterdir()}
+    probes = {_named_rules(p)[:2] for p in (folder / "probes").iterdir()}
     catalogue = {(i.kind, i.rule) for kind in KINDS for i in mutation_catalogue(kind)}
-    assert written == catalogue
+    assert written | probes == catalogue
+    assert probes == {(i.kind, i.rule) for k in KINDS for i in mutation_catalogue(k) if i.probe}
+    assert not written & probes  # a probe is never presented as a must-reject example
 
 
 def test_every_seeded_file_breaks_exactly_the_rules_it_is_named_after(

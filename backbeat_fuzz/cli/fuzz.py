@@ -136,7 +136,8 @@ def _write_reports(report: Any, paths: tuple[Path | None, ...]) -> None:
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--target",
-    help="The consumer: pkg.module.func, pkg.module:func, 'cmd:PROGRAM ARGS' or http://host:port/path.",
+    help="The consumer: pkg.module.func, pkg.module:func, 'cmd:PROGRAM ARGS', "
+    "'stdio:PROGRAM ARGS' (one long-lived program, see docs/targets.md) or http://host:port/path.",
 )
 @click.option(
     "--kind",
@@ -161,6 +162,12 @@ def _write_reports(report: Any, paths: tuple[Path | None, ...]) -> None:
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds the whole campaign runs; alone, it runs until then. With --max-examples, "
     "whichever ends first.",
+)
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(min=0),
+    help="MiB a Python target's worker may use; past it a message is a crash "
+    "(default 2048, 0 for no limit).",
 )
 @click.option(
     "--no-coverage",
@@ -231,6 +238,7 @@ def main(
     rules: tuple[str, ...],
     max_examples: int | None,
     duration: float | None,
+    memory_limit: int | None,
     no_coverage: bool,
     seed_: int | None,
     input_mode: str,
@@ -280,6 +288,7 @@ def main(
         integer_floats=integer_floats,
         replay_corpus=not no_replay,
         coverage=not no_coverage,
+        memory_limit=memory_limit,
     )
     reports = (report_json, junit_xml, sarif)
     _check_report_paths(reports)
@@ -338,15 +347,12 @@ def _update_baseline(
 ) -> None:
     """Rewrite the baseline after the run: stale entries out, with *add* new findings in.
 
-    The (kind, rule) pairs the run exercised are its planned units, as the harness's own
-    baseline notes count them; a cmd: or http:// target receives bytes, so every rule.
+    The (kind, rule) pairs the run exercised are the report's, as the harness's own baseline
+    notes count them.
     """
     from ..baseline import load_baseline, save_baseline
-    from ..harness import plan_units
 
-    bytes_only = config.target.startswith(("cmd:", "http://", "https://"))
-    units, _ = plan_units(config, "bytes" if bytes_only else config.input_mode)
-    covered = {(unit.kind, unit.rule) for unit in units}
+    covered = set(report.covered)
     try:
         current = load_baseline(path, missing_ok=True)
         updated = current.updated(report.findings, covered, add=add)

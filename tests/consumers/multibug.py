@@ -78,3 +78,13 @@ def slow_correct(text: str) -> bool:
     if not result.valid:
         raise ValueError(result.errors[0].rule)
     return True
+
+
+
+_HELD: list[bytearray] = []
+
+
+def hog(text: str) -> bool:
+    """BUG: keeps 256 MiB per message (a leak): past a worker's memory limit, a crash."""
+    _HELD.append(bytearray(256 * 1024 * 1024))
+    return True
