@@ -662,7 +662,14 @@ def test_worker_also_runs_as_a_module(consumers: Path) -> None:
     assert [code for code, _ in replies] == [_worker.READY, _worker.REJECTED]
     assert json.loads(replies[0][1])["own"] == [str(consumers / "mysvc.py")]
     frame = _worker.Frame("mysvc.py", line_of('raise ValueError("bad hlc")'), "value_error")
-    assert _worker.Failure.decode(replies[1][1]) == ("ValueError", frame, False, "bad hlc", "")
+    assert _worker.Failure.decode(replies[1][1]) == (
+        "ValueError",
+        frame,
+        False,
+        "bad hlc",
+        "",
+        True,
+    )
 
 
 _TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)

@@ -7,6 +7,7 @@ with every quoted value and number of a message masked by :func:`~backbeat_fuzz.
 
 =====================  ============================================================
 rejection (raised)     ``ValueError at mysvc/handler.py:30 in check_hlc: bad hlc <str>``
+rejection (called)     ``ValueError at mysvc/handler.py:41 in parse`` (by a library or builtin)
 rejection (returned)   ``returned False``
 crash                  ``AttributeError at mysvc/handler.py:12 in handle``
 crash by ``KeyError``  ``KeyError at mysvc/handler.py:12 in handle: 'hlc'`` (the key)
@@ -15,7 +16,11 @@ death                  ``exit code 3``; ``killed by SIGSEGV at mysvc/native.py:8
 =====================  ============================================================
 
 The frame is the innermost one in the consumer's own code (:class:`._worker.OwnCode`), else
-the innermost. A hang's signature names the file and function but not the line: a loop is
+the innermost. A rejection's message is part of its signature only when the consumer's own
+``raise`` statement made it (one helper raising ``ValueError(reason)`` for many causes): a
+rejection raised by a library or builtin the consumer called (``datetime.fromisoformat``,
+``str.encode``) words the input, not the cause, so its call site alone is the signature.
+A hang's signature names the file and function but not the line: a loop is
 caught on any of its lines, and one loop is one cause (its location has the line it was on).
 A hang with no stack (a worker that ignores the dump signal) is signed ``hang``, as an
 ``stdio:``, ``cmd:`` or ``http://`` hang is: nothing else tells its causes apart.
@@ -63,7 +68,7 @@ def exception(
     signature = f"{kind} at {_where(frame)}" if frame else kind
     if verdict is Verdict.CRASH and frame:
         detail += f" (at {_where(frame)})"
-    if message and (verdict is Verdict.REJECTED or failure.keyed):
+    if message and ((verdict is Verdict.REJECTED and failure.raised_here) or failure.keyed):
         signature += f": {mask(message)}"
     output = _bounded(failure.trace)
     return Response(verdict, detail, elapsed, signature[:MAX_SIGNATURE], _location(frame), output)

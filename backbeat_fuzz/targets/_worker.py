@@ -31,6 +31,7 @@ from __future__ import annotations
 import _thread
 import importlib
 import json
+import opcode
 import os
 import pickle
 import pkgutil
@@ -54,6 +55,8 @@ RETURNED_FALSE = "returned False"
 #: Between a failure record's fields: whitespace to ``str.split``, so no message joined from
 #: its words holds one.
 SEP = "\x1f"
+#: The opcodes of a ``raise`` statement (``raise X``, a bare ``raise``).
+_RAISES = frozenset(opcode.opmap[n] for n in ("RAISE_VARARGS", "RERAISE") if n in opcode.opmap)
 _MIB = 1 << 20
 #: The backbeat_fuzz package this file belongs to: never the consumer's own code.
 _HOME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -80,7 +83,9 @@ class Failure(NamedTuple):
 
     ``frame`` is the innermost frame in the consumer's own code (None when unknown);
     ``keyed`` says the exception is a ``KeyError``, whose key names the cause; ``message`` is
-    one line, bounded; ``trace`` (crashes only) the formatted traceback's end.
+    one line, bounded; ``trace`` (crashes only) the formatted traceback's end; ``raised_here``
+    says a ``raise`` statement in ``frame`` made the exception (its message is the consumer's
+    own words), not a library or builtin it called (whose message depends on the input).
     """
 
     type: str
@@ -88,21 +93,22 @@ class Failure(NamedTuple):
     keyed: bool
     message: str
     trace: str = ""
+    raised_here: bool = False
 
     def encode(self) -> str:
         """The fields joined by :data:`SEP` (any :data:`SEP` in them becomes a space)."""
         file, line, function = self.frame or ("", 0, "")
         texts = (self.type, file, function, self.message, self.trace)
         kind, file, function, message, trace = (t.replace(SEP, " ") for t in texts)
-        keyed = "1" if self.keyed else ""
-        return SEP.join((kind, file, str(line), function, keyed, message, trace))
+        flags = ("k" if self.keyed else "") + ("r" if self.raised_here else "")
+        return SEP.join((kind, file, str(line), function, flags, message, trace))
 
     @classmethod
     def decode(cls, body: str) -> Failure:
         """The record :meth:`encode` made *body* from."""
-        kind, file, line, function, keyed, message, trace = body.split(SEP, 6)
+        kind, file, line, function, flags, message, trace = body.split(SEP, 6)
         frame = Frame(file, int(line), function) if file else None
-        return cls(kind, frame, bool(keyed), message, trace)
+        return cls(kind, frame, "k" in flags, message, trace, "r" in flags)
 
 
 def _folders(paths: Iterable[str]) -> tuple[str, ...]:
@@ -297,8 +303,25 @@ def failure(exc: BaseException, own: OwnCode, *, rejected: bool) -> str:
         message = message[:MAX_DETAIL] + "..."
     trace = "" if rejected else _trace(exc, tb)
     return Failure(
-        type(exc).__name__, own.raise_site(tb), isinstance(exc, KeyError), message, trace
+        type(exc).__name__,
+        own.raise_site(tb),
+        isinstance(exc, KeyError),
+        message,
+        trace,
+        _raised_by_statement(tb, own),
     ).encode()
+
+
+def _raised_by_statement(tb: TracebackType | None, own: OwnCode) -> bool:
+    """True when the innermost frame is own code stopped at a ``raise`` statement."""
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    if not own.is_own(code.co_filename) or not 0 <= tb.tb_lasti < len(code.co_code):
+        return False
+    return code.co_code[tb.tb_lasti] in _RAISES
 
 
 def _describe_return(result: Any) -> str:

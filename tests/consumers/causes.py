@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 
 def check_hlc(message: dict) -> None:
@@ -127,3 +128,10 @@ def spawns_then_hangs(text: str) -> bool:
 def lone_surrogate(text: str) -> bool:
     """Rejects with a message no UTF-8 can carry."""
     raise ValueError("bad agent_id \udcff")
+
+
+def library_rejects(text: str) -> bool:
+    """BUG: datetime.fromisoformat for RFC 3339: it rejects leap seconds, lower-case t, ..."""
+    message = json.loads(text)
+    datetime.fromisoformat(message["deadline_at"])  # a ValueError with the input's own words
+    return True

@@ -80,7 +80,6 @@ def slow_correct(text: str) -> bool:
     return True
 
 
-
 _HELD: list[bytearray] = []
 
 
