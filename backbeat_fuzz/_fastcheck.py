@@ -204,6 +204,26 @@ _SURE_FORMATS = {
 }
 
 
+#: How many matching strings a pattern remembers, and how long each may be (a stream repeats
+#: its cluster, agent and window ids; a pattern match costs RE2 ~0.7 us, a lookup ~0.05 us).
+_MEMO_SIZE, _MEMO_LENGTH = 4096, 256
+
+
+def _remembering(find: Callable[[str], Any], seen: dict[str, bool]) -> Callable[[str], bool]:
+    """*find* as a yes-or-no that remembers, in *seen*, the short strings that matched."""
+
+    def matches(text: str) -> bool:
+        if find(text) is None:
+            return False
+        if len(text) <= _MEMO_LENGTH:
+            if len(seen) >= _MEMO_SIZE:
+                seen.clear()
+            seen[text] = True
+        return True
+
+    return matches
+
+
 def _bounded(schema: dict[str, Any]) -> bool:
     """Whether *schema* bounds numbers on both sides by finite numbers within a double."""
     lower = [schema[k] for k in ("minimum", "exclusiveMinimum") if k in schema]
@@ -332,10 +352,12 @@ class _Writer:
         if "pattern" in schema:
             _require(isinstance(schema["pattern"], str), "pattern")
             try:
-                find = self.constant(compile_pattern(schema["pattern"]).find)
+                pattern = compile_pattern(schema["pattern"])
             except SchemaError:
                 raise NotCompilable("pattern") from None
-            parts.append(self._guarded(types, "string", f"{find}({v}) is not None", v))
+            seen: dict[str, bool] = {}
+            known, matches = self.constant(seen), self.constant(_remembering(pattern.find, seen))
+            parts.append(self._guarded(types, "string", f"{known}.get({v}) or {matches}({v})", v))
         _require(isinstance(schema.get("format", ""), str), "format")
         checker = FORMATS.get(schema["format"]) if "format" in schema else None
         if checker is not None:

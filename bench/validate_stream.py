@@ -3,7 +3,8 @@ loop over the same lines: seconds (as a ratio) and peak memory, measured side by
 
 The file (``bench/.data/``, gitignored, made once and deterministically) cycles through every
 valid example of the three kinds, compacted to one line, with ``beat_index`` (or ``to_beat``)
-varied per line; every 100th line is an invalid example instead (1%), its bytes kept with their
+and ``hlc`` varied per line (ids such as ``cluster_id`` and ``window_id`` repeat, as in a
+stream); every 100th line is an invalid example instead (1%), its bytes kept with their
 newlines turned into spaces. The loop is the floor a Python program gets from two Rust engines:
 ``orjson.loads`` each line, pick the jsonschema-rs validator (formats asserted) by ``type``, call
 ``is_valid``. It is not as strict as ``backbeat-validate`` (orjson keeps the last of duplicate
@@ -33,7 +34,7 @@ BIN = Path(sys.executable).parent
 LINES = 1_000_000
 INVALID_EVERY = 100
 #: Bump when the file's recipe changes, so an old file is not reused.
-RECIPE = 1
+RECIPE = 2
 STREAM = DATA / f"stream-{LINES}-r{RECIPE}.jsonl"
 SIDE_PACKAGES = {"orjson": "3.13.0", "jsonschema-rs": "0.61.2"}
 TARGET_RATIO = 3.0
@@ -89,6 +90,8 @@ def _line(number: int, valid: list[dict[str, Any]], invalid: list[bytes]) -> byt
         if name in message:
             message[name] = message.get("from_beat", 0) + number
             break
+    if "hlc" in message:  # a new clock reading every message, as in a real stream
+        message["hlc"] = f"{number >> 16:04x}:{number & 0xFFFF:04x}:{message['hlc'][-4:]}"
     return json.dumps(message, ensure_ascii=False).encode()
 
 

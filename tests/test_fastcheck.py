@@ -13,7 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backbeat_fuzz import MessageValidator
-from backbeat_fuzz._fastcheck import _SURE_FORMATS, LIMIT, NotCompilable, compile_check
+from backbeat_fuzz._fastcheck import (
+    _MEMO_LENGTH,
+    _MEMO_SIZE,
+    _SURE_FORMATS,
+    LIMIT,
+    NotCompilable,
+    _remembering,
+    compile_check,
+)
 from backbeat_fuzz.contract import load_contract
 from backbeat_fuzz.formats import is_date_time
 from backbeat_fuzz.jsontext import JsonTextError, parse
@@ -269,3 +277,13 @@ def test_suite_case_fast(test: SuiteTest, value: Any) -> None:
     assert (
         compile_check(test.schema)(value) is test.valid is SchemaOracle(test.schema).is_valid(value)
     )
+
+
+def test_a_pattern_remembers_only_short_matching_strings_and_a_bounded_number() -> None:
+    seen: dict[str, bool] = {}
+    matches = _remembering(lambda text: True if text.startswith("a") else None, seen)
+    assert matches("ab") and not matches("b") and matches("a" * (_MEMO_LENGTH + 1))
+    assert seen == {"ab": True}  # no miss and no long string is kept
+    for number in range(_MEMO_SIZE + 10):
+        matches(f"a{number}")
+    assert len(seen) <= _MEMO_SIZE
