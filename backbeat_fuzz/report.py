@@ -536,19 +536,26 @@ def _finding_lines(
     if finding.changes:
         lines.append(f"     changed: {_one_line(_shown(finding.changes), width)}")
     lines.append(f"     seen on {_one_line(_shown(finding.seen_on), width)}")
-    variants = [w for w in finding.witnesses if w.note or w.rule != finding.rule][:6]
-    if len(variants) > 1 or (variants and variants[0].note != finding.note):
-        shown = "; ".join(
-            _shown(f"{w.rule or 'valid'}: {w.note}" if w.note else w.rule or "valid")
-            for w in variants
-        )
-        lines.append(f"     witnesses: {_one_line(shown, width)}")
+    witnesses = _witness_labels(finding)
+    if len(witnesses) > 1 or (witnesses and finding.note not in witnesses[0]):
+        lines.append(f"     witnesses: {_one_line(_shown('; '.join(witnesses[:6])), width)}")
     if finding.outcome is not Outcome.FALSE_ACCEPT and finding.detail:
         lines.append(f"     detail: {_one_line(_shown(finding.detail), width)}")
     if finding.note and finding.baselined:
         lines.append(f"     baseline: {_shown(finding.note)}")
     lines += [f"     reproduce: {line}" for line in replay_command(finding, target)]
     return lines
+
+
+def _witness_labels(finding: Finding) -> list[str]:
+    """``hlc.pattern: trailing newline`` per distinct witness (its kind first when the finding
+    spans kinds), in the order they were seen."""
+    many_kinds = len(finding.kinds) > 1
+    labels = []
+    for w in finding.witnesses:
+        label = f"{w.rule or 'valid'}: {w.note}" if w.note else w.rule or "valid"
+        labels.append(f"{w.kind} {label}" if many_kinds else label)
+    return list(dict.fromkeys(labels))
 
 
 def _findings_section(report: CampaignReport, width: int, style: _Style) -> list[str]:
