@@ -599,3 +599,22 @@ def test_memory_limit_makes_a_growing_python_target_a_crash_and_is_refused_elsew
     refused = fuzz(*campaign_args("cmd:true", Path("corpus"), *args), "--memory-limit", "128")
     assert refused.exit_code == 2
     assert "memory_limit applies to Python targets only" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("tty", "no_color_env", "flag", "expected"),
+    [
+        (True, "", False, True),
+        (True, "1", False, False),
+        (True, "", True, False),
+        (False, "", False, False),
+    ],
+)
+def test_colour_only_on_a_terminal_and_never_when_asked_not_to(
+    monkeypatch: pytest.MonkeyPatch, tty: bool, no_color_env: str, flag: bool, expected: bool
+) -> None:
+    from backbeat_fuzz.cli import fuzz as cli
+
+    monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: tty)
+    monkeypatch.setenv("NO_COLOR", no_color_env)
+    assert cli._color(flag) is expected
