@@ -37,6 +37,7 @@ from ._compiled import (
 )
 from .errors import UnsupportedSchemaError, UsageError
 from .formats import FORMATS
+from .rulenames import rule_name
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -50,7 +51,6 @@ __all__ = [
     "field_name",
     "json_path",
     "make_violation",
-    "rule_path",
 ]
 
 
@@ -157,14 +157,6 @@ def _reference() -> tuple[Any, Any]:
     return validators.extend(Draft202012Validator, keywords), format_checker
 
 
-def rule_path(path: Any) -> str:
-    """``['issues', 0, 'code']`` -> ``issues[].code``: the location part of a rule name."""
-    out = ""
-    for part in path:
-        out += "[]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def json_path(path: Any) -> str:
     """``['issues', 0, 'code']`` -> ``$.issues[0].code``."""
     out = "$"
@@ -258,19 +250,18 @@ def make_violation(
         name: the property a ``required`` or ``additionalProperties`` failure names.
         default: jsonschema's own message, asked for when the contract has none.
     """
-    where = rule_path(path)
     if keyword == "required" and name is not None:
         child = [*path, name]
         return Violation(
             json_path(child),
-            f"required.{rule_path(child)}",
+            rule_name(child, "required"),
             f"{field_name(child)} field is required",
         )
     if keyword == "additionalProperties" and name is not None:
         child = [*path, name]
         return Violation(
             json_path(child),
-            f"{where or 'root'}.additionalProperties",
+            rule_name(path, "additionalProperties"),
             f"unknown field {field_name(child)} is not allowed",
         )
     custom = schema.get("x-messages", {}) if isinstance(schema, Mapping) else {}
@@ -279,7 +270,7 @@ def make_violation(
     )
     if keyword == "format" and value == "date-time" and keyword not in custom:
         text += _DATE_TIME_HINT
-    return Violation(json_path(path), f"{where or 'root'}.{keyword}", f"{field_name(path)} {text}")
+    return Violation(json_path(path), rule_name(path, keyword), f"{field_name(path)} {text}")
 
 
 def _from_error(error: ValidationError) -> Violation:

@@ -17,6 +17,7 @@ from ._fastcheck import Check, NotCompilable, compile_check, parse_plain
 from .contract import Contract, MessageKind, load_contract
 from .jsontext import JsonTextError, declared_type, parse
 from .oracle import SchemaOracle, Violation, field_name, json_path
+from .rulenames import rule_name
 
 __all__ = ["MessageValidator", "ValidationResult", "Violation"]
 
@@ -180,9 +181,14 @@ class MessageValidator:
 
     def _kind_of(self, message: Any) -> MessageKind | ValidationResult:
         if not isinstance(message, dict):
-            return _invalid(None, Violation("$", "root.type", "message must be a JSON object"))
+            return _invalid(
+                None, Violation("$", rule_name((), "type"), "message must be a JSON object")
+            )
         if "type" not in message:
-            return _invalid(None, Violation("$.type", "required.type", "type field is required"))
+            return _invalid(
+                None,
+                Violation("$.type", rule_name(("type",), "required"), "type field is required"),
+            )
         kind = self._types.get(message["type"]) if isinstance(message["type"], str) else None
         if kind is None:
             known = ", ".join(self.contract.message_types)
@@ -190,7 +196,7 @@ class MessageValidator:
                 None,
                 Violation(
                     "$.type",
-                    "type.const",
+                    rule_name(("type",), "const"),
                     f"type {message['type']!r} is unknown; known types: {known}",
                 ),
             )

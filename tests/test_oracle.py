@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from backbeat_fuzz import MessageValidator, SchemaError, Violation
 from backbeat_fuzz.ecma import compile_pattern, search
-from backbeat_fuzz.oracle import SchemaOracle, field_name, json_path, rule_path
+from backbeat_fuzz.oracle import SchemaOracle, field_name, json_path
+from backbeat_fuzz.rulenames import rule_location
 
 FAST = settings(max_examples=60, deadline=None)
 HLC = "^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$"
@@ -213,14 +214,14 @@ def test_message_for_each_keyword(
 @pytest.mark.parametrize(
     ("path", "rule", "json", "field"),
     [
-        ([], "", "$", "message"),
+        ([], "root", "$", "message"),
         (["hlc"], "hlc", "$.hlc", "hlc"),
         (["issues", 0, "code"], "issues[].code", "$.issues[0].code", "issues[0].code"),
         ([3, 1], "[][]", "$[3][1]", "[3][1]"),
     ],
 )
 def test_path_renderings(path: list[str | int], rule: str, json: str, field: str) -> None:
-    assert (rule_path(path), json_path(path), field_name(path)) == (rule, json, field)
+    assert (rule_location(path), json_path(path), field_name(path)) == (rule, json, field)
 
 
 def test_violation_reads_as_one_line() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..jsontext import JSON_RULES
+from ..rulenames import ITEM, rule_location, rule_name
 from .formats_violations import FORMAT_VIOLATIONS, LENGTHENERS, unix_seconds
 from .values import Path
 
@@ -29,7 +30,6 @@ __all__ = [
     "MutationOp",
     "is_probe",
     "json_location",
-    "rule_location",
 ]
 
 #: Family -> what it covers. ``--rule FAMILY`` selects all of a family's rules.
@@ -100,18 +100,10 @@ class MutationOp:
         return self.edits(value, message)
 
 
-def rule_location(path: Path) -> str:
-    """``("issues", "[]", "code")`` -> ``issues[].code``; ``()`` -> ``root``."""
-    out = ""
-    for part in path:
-        out += "[]" if part == "[]" else (f".{part}" if out else part)
-    return out or "root"
-
-
 def json_location(path: Path) -> str:
     """``("issues", "[]", "code")`` -> ``issues[0].code`` (``"[]"`` is the first item, which is
     the one edits change); ``()`` -> ``""``, the whole message."""
-    return rule_location(path).replace("[]", "[0]") if path else ""
+    return rule_location(path).replace(ITEM, "[0]") if path else ""
 
 
 def _name(path: Path) -> str:
@@ -140,7 +132,7 @@ def violate_required(node: Mapping[str, Any], path: Path, ctx: Context) -> Itera
     for name in node.get("required", []):
         child = (*path, name)
         yield _op(
-            f"required.{rule_location(child)}",
+            rule_name(child, "required"),
             "structure",
             f"drop the required field {rule_location(child)}",
             child,
@@ -162,7 +154,7 @@ def violate_additionalProperties(
         ]
 
     yield _op(
-        f"{rule_location(path)}.additionalProperties",
+        rule_name(path, "additionalProperties"),
         "structure",
         f"an unknown field in {_name(path)}, which is closed",
         path,
@@ -187,7 +179,7 @@ def violate_root_type(node: Mapping[str, Any], path: Path, ctx: Context) -> Iter
         ]
 
     yield _op(
-        "root.type",
+        rule_name((), "type"),
         "structure",
         "the message is not a JSON object (array, string, null, number)",
         path,
@@ -257,7 +249,7 @@ def violate_type(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterator[
         return _sets(p, [(n, v) for n, v in wrong if not _allowed(v, types)])
 
     yield _op(
-        f"{rule_location(path)}.type",
+        rule_name(path, "type"),
         "types",
         f"{rule_location(path)} with a wrong JSON type (not {' or '.join(types)})",
         path,
@@ -297,7 +289,7 @@ def violate_const(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterator
         return _sets(p, [(n, v) for n, v in pairs if v != const or type(v) is not type(const)])
 
     yield _op(
-        f"{rule_location(path)}.const",
+        rule_name(path, "const"),
         "enums",
         f"{rule_location(path)} a near miss of {const!r}",
         path,
@@ -318,7 +310,7 @@ def violate_enum(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterator[
 
     shown = ", ".join(map(str, allowed[:4])) + (", ..." if len(allowed) > 4 else "")
     yield _op(
-        f"{rule_location(path)}.enum",
+        rule_name(path, "enum"),
         "enums",
         f"{rule_location(path)} a near miss of one of {shown}",
         path,
@@ -392,7 +384,7 @@ def violate_pattern(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterat
         return _sets(p, _pattern_misses(value, size)) if isinstance(value, str) else []
 
     yield _op(
-        f"{rule_location(path)}.pattern",
+        rule_name(path, "pattern"),
         "patterns",
         f"{rule_location(path)} one step outside {node['pattern']}",
         path,
@@ -413,7 +405,7 @@ def violate_minLength(node: Mapping[str, Any], path: Path, ctx: Context) -> Iter
         )
 
     yield _op(
-        f"{rule_location(path)}.minLength",
+        rule_name(path, "minLength"),
         "lengths",
         f"{rule_location(path)} shorter than {size} characters",
         path,
@@ -442,7 +434,7 @@ def violate_maxLength(node: Mapping[str, Any], path: Path, ctx: Context) -> Iter
         return _sets(p, pairs)
 
     yield _op(
-        f"{rule_location(path)}.maxLength",
+        rule_name(path, "maxLength"),
         "lengths",
         f"{rule_location(path)} longer than {size} characters",
         path,
@@ -463,7 +455,7 @@ def violate_minItems(node: Mapping[str, Any], path: Path, ctx: Context) -> Itera
         )
 
     yield _op(
-        f"{rule_location(path)}.minItems",
+        rule_name(path, "minItems"),
         "lengths",
         f"{rule_location(path)} with fewer than {size} items",
         path,
@@ -482,7 +474,7 @@ def violate_maxItems(node: Mapping[str, Any], path: Path, ctx: Context) -> Itera
         return _sets(p, [("one item too many", (value * (size + 1))[: size + 1])])
 
     yield _op(
-        f"{rule_location(path)}.maxItems",
+        rule_name(path, "maxItems"),
         "lengths",
         f"{rule_location(path)} with more than {size} items",
         path,
@@ -505,7 +497,7 @@ def violate_items(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterator
         )
 
     yield _op(
-        f"{rule_location(path)}.items",
+        rule_name(path, "items"),
         "lengths",
         f"{rule_location(path)} with an item past its {size} prefixItems",
         path,
@@ -525,7 +517,7 @@ def violate_uniqueItems(node: Mapping[str, Any], path: Path, ctx: Context) -> It
         )
 
     yield _op(
-        f"{rule_location(path)}.uniqueItems",
+        rule_name(path, "uniqueItems"),
         "lengths",
         f"{rule_location(path)} with an item repeated",
         path,
@@ -581,7 +573,7 @@ def violate_bounds(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterato
         if keyword in node:
             pairs = make(node[keyword])
             yield _op(
-                f"{rule_location(path)}.{keyword}",
+                rule_name(path, keyword),
                 "numbers",
                 f"{rule_location(path)} just past its {keyword} {node[keyword]}",
                 path,
@@ -600,7 +592,7 @@ def violate_multipleOf(node: Mapping[str, Any], path: Path, ctx: Context) -> Ite
         return _sets(p, [("half a step off", value + step / 2), ("one off", value + 1)])
 
     yield _op(
-        f"{rule_location(path)}.multipleOf",
+        rule_name(path, "multipleOf"),
         "numbers",
         f"{rule_location(path)} not a multiple of {step}",
         path,
@@ -649,7 +641,7 @@ def violate_format(node: Mapping[str, Any], path: Path, ctx: Context) -> Iterato
         return _sets(p, FORMAT_VIOLATIONS[fmt](value)) if isinstance(value, str) else []
 
     yield _op(
-        f"{rule_location(path)}.format",
+        rule_name(path, "format"),
         "formats",
         f"{rule_location(path)} a near miss of a {fmt}",
         path,
@@ -664,7 +656,7 @@ def violate_branches(node: Mapping[str, Any], path: Path, ctx: Context) -> Itera
     for keyword in ("anyOf", "oneOf"):
         if keyword in node and path:
             yield _op(
-                f"{rule_location(path)}.{keyword}",
+                rule_name(path, keyword),
                 "types",
                 f"{rule_location(path)} matching none of its {keyword} branches",
                 path,
