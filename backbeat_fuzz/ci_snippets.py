@@ -31,6 +31,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .defaults import DEFAULT_CORPUS, DEFAULT_DATABASE
 
 __all__ = ["SNIPPETS", "SnippetOptions", "render", "write_snippets"]
 
@@ -186,8 +187,8 @@ jobs:
         uses: actions/cache/restore@v4
         with:
           path: |
-            .backbeat-fuzz/examples
-            corpus
+            {{database}}
+            {{corpus}}
           key: backbeat-fuzz-${{ github.run_id }}
           restore-keys: |
             backbeat-fuzz-
@@ -210,8 +211,8 @@ jobs:
         uses: actions/cache/save@v4
         with:
           path: |
-            .backbeat-fuzz/examples
-            corpus
+            {{database}}
+            {{corpus}}
           key: backbeat-fuzz-${{ github.run_id }}
       - name: Upload the reports and new corpus entries
         if: always()
@@ -275,8 +276,8 @@ fuzz-backbeat:
   cache:
     key: backbeat-fuzz
     paths:
-      - .backbeat-fuzz/examples
-      - corpus
+      - {{database}}
+      - {{corpus}}
     when: always
   script:
     - python -m pip install "$BACKBEAT_FUZZ_PACKAGE"
@@ -327,7 +328,9 @@ def render(template: str, options: SnippetOptions) -> str:
     Raises:
         KeyError: the template names a placeholder that :class:`SnippetOptions` lacks.
     """
-    values: dict[str, object] = dict(vars(options))
+    values: dict[str, object] = dict(
+        vars(options), database=DEFAULT_DATABASE, corpus=DEFAULT_CORPUS
+    )
     for indent in (0, 2, 4):
         values[f"package_choices_{indent}"] = _comment(_PACKAGE_CHOICES, indent)
 

@@ -45,6 +45,7 @@ from .baseline import Baseline, load_baseline
 from .contract import Contract, load_contract
 from .corpus import Corpus, CorpusEntry, Expected
 from .database import KeyedDatabase, check_writable_folder, close_database, open_database
+from .defaults import DEFAULT_CORPUS, DEFAULT_MAX_EXAMPLES, DEFAULT_TIMEOUT
 from .errors import InfrastructureError, UsageError
 from .findings import Direction, FindingKey, FindingStatus, Witness, field_group, is_weak
 from .jsontext import JsonTextError, parse
@@ -78,8 +79,6 @@ __all__ = [
     "run_cell",
 ]
 
-#: Examples per kind and direction when neither ``max_examples`` nor ``duration`` is given.
-DEFAULT_MAX_EXAMPLES = 100
 #: After this many hangs a unit sends nothing more (each costs the timeout).
 HANG_BUDGET = 3
 #: Exploration runs in rounds of at most this many examples per unit...
@@ -161,9 +160,9 @@ class CampaignConfig:
     seed: int | None = None
     input_mode: str = "str"
     reject_on: tuple[str, ...] = ()
-    timeout: float = 2.0
+    timeout: float = DEFAULT_TIMEOUT
     schemas_dir: Path | None = None
-    corpus_dir: Path | None = Path("corpus")
+    corpus_dir: Path | None = Path(DEFAULT_CORPUS)
     database: str | None = None
     shard: tuple[int, int] | None = None
     baseline: Path | None = None

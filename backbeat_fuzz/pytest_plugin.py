@@ -96,6 +96,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from .defaults import DEFAULT_CORPUS, DEFAULT_DATABASE, DEFAULT_TIMEOUT
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -130,8 +132,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-DEFAULT_CORPUS = "corpus"
-DEFAULT_DATABASE = ".backbeat-fuzz/examples"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
@@ -189,9 +189,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--backbeat-timeout",
         type=_positive_float,
-        default=2.0,
+        default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help="Seconds per message before the verdict is a hang (default 2.0).",
+        help=f"Seconds per message before the verdict is a hang (default {DEFAULT_TIMEOUT}).",
     )
     group.addoption(
         "--backbeat-schemas",
@@ -202,7 +202,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--backbeat-database",
         metavar="DB",
         help="Hypothesis example database: a folder, redis://HOST:PORT/N or 'none' "
-        "(default: .backbeat-fuzz/examples in the rootdir).",
+        f"(default: {DEFAULT_DATABASE} in the rootdir).",
     )
     group.addoption(
         "--backbeat-reject-on",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus, CorpusEntry, Expected
+from .defaults import DEFAULT_TIMEOUT
 from .errors import UsageError
 from .jsontext import JsonTextError, parse
 from .model import Outcome, Verdict
@@ -187,7 +188,7 @@ def replay_corpus(
     paths: Sequence[Path] = (),
     input_mode: str = "str",
     reject_on: Sequence[str] = (),
-    timeout: float = 2.0,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> list[ReplayResult]:
     """Load the target named by *spec* and replay *corpus* (a folder: see :func:`open_corpus`),
     or only its entries at *paths* (a finding's reproduce line names one)."""

@@ -29,9 +29,9 @@ from backbeat_fuzz.ci_snippets import (
     render,
     write_snippets,
 )
-from backbeat_fuzz.cli.fuzz import DEFAULT_DATABASE
 from backbeat_fuzz.cli.fuzz import main as fuzz_main
 from backbeat_fuzz.cli.validate import main as validate_main
+from backbeat_fuzz.defaults import DEFAULT_DATABASE
 
 ROOT = Path(__file__).resolve().parents[1]
 VALID = ROOT / "examples" / "valid"

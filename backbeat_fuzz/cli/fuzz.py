@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..defaults import DEFAULT_CORPUS, DEFAULT_DATABASE, DEFAULT_TIMEOUT
 from ..errors import BackbeatFuzzError
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from ..report import CampaignReport
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-DEFAULT_DATABASE = ".backbeat-fuzz/examples"
 
 
 #: Options several commands share, declared once.
@@ -51,7 +51,7 @@ _REJECT_ON = click.option(
 )
 _TIMEOUT = click.option(
     "--timeout",
-    default=2.0,
+    default=DEFAULT_TIMEOUT,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds per message before the verdict is a hang.",
@@ -187,7 +187,7 @@ def _write_reports(report: Any, paths: tuple[Path | None, ...]) -> None:
 @click.option(
     "--corpus",
     "corpus_dir",
-    default="corpus",
+    default=DEFAULT_CORPUS,
     show_default=True,
     type=click.Path(path_type=Path),
     help="Folder findings are written to (and replayed from).",
@@ -432,7 +432,7 @@ def mutations(
 @click.option(
     "--corpus",
     "corpus_dir",
-    default="corpus",
+    default=DEFAULT_CORPUS,
     show_default=True,
     type=click.Path(path_type=Path),
     help="The corpus folder to replay.",

@@ -28,6 +28,7 @@ import subprocess
 import time
 from typing import Any
 
+from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError
 from ..model import Verdict
 from ..signature import MAX_SIGNATURE, mask
@@ -190,7 +191,7 @@ class CommandTarget(Target):
         UsageError: the command line is empty, badly quoted, or its program cannot be found.
     """
 
-    def __init__(self, spec: str, *, timeout: float = 2.0) -> None:
+    def __init__(self, spec: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.name = spec
         self.input_mode = InputMode.BYTES
         self.timeout = timeout

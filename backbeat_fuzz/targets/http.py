@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError
 from ..model import Verdict
 from ..signature import MAX_SIGNATURE, mask
@@ -154,7 +155,7 @@ class HttpTarget(Target):
         UsageError: the URL is malformed, or nothing accepts connections there.
     """
 
-    def __init__(self, spec: str, *, timeout: float = 2.0) -> None:
+    def __init__(self, spec: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.name = spec
         self.input_mode = InputMode.BYTES
         self.timeout = timeout

@@ -24,6 +24,7 @@ import sysconfig
 import time
 from typing import Any
 
+from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError, did_you_mean
 from ..model import Verdict
 from . import _process, _pyfailures, _worker
@@ -115,7 +116,7 @@ class PythonTarget(Target):
         *,
         input_mode: InputMode = InputMode.STR,
         reject_on: tuple[str, ...] = (),
-        timeout: float = 2.0,
+        timeout: float = DEFAULT_TIMEOUT,
         memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     ) -> None:
         module = spec.split(":", 1)[0] if ":" in spec else spec.rpartition(".")[0]

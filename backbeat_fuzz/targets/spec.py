@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
+from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError, did_you_mean
 from ..model import Verdict
 
@@ -195,7 +196,7 @@ def load_target(
     *,
     input_mode: str = "str",
     reject_on: Sequence[str] = (),
-    timeout: float = 2.0,
+    timeout: float = DEFAULT_TIMEOUT,
     memory_limit: int | None = None,
 ) -> Target:
     """Load the consumer named by *spec*, ready to be called.

@@ -40,6 +40,7 @@ import shutil
 import time
 from typing import Any
 
+from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError
 from ..model import Verdict
 from ..signature import mask
@@ -122,7 +123,7 @@ class StdioTarget(Target):
             reads a message.
     """
 
-    def __init__(self, spec: str, *, timeout: float = 2.0) -> None:
+    def __init__(self, spec: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.name = spec
         self.input_mode = InputMode.BYTES
         self.timeout = timeout
