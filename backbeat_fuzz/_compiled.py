@@ -25,17 +25,6 @@ from . import ecma
 from .errors import SchemaError
 from .formats import FORMATS
 
-__all__ = [
-    "COMPILERS",
-    "REPR_KEYWORDS",
-    "CompiledSchema",
-    "Failure",
-    "NotCompilable",
-    "compile_schema",
-    "has_huge_int",
-    "not_multiple",
-]
-
 Location = tuple[Any, ...]
 
 

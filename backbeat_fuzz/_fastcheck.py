@@ -36,8 +36,6 @@ from .errors import SchemaError
 from .formats import FORMATS
 from .jsontext import MAX_DEPTH
 
-__all__ = ["KEYWORDS", "Check", "NotCompilable", "compile_check", "parse_plain", "plain"]
-
 Check = Callable[[Any], bool]
 
 #: The smallest integer whose ``float()`` overflows (halfway to 2**1024 rounds up): I-JSON's

@@ -12,8 +12,6 @@ raises :class:`Untranslatable` naming it.
 
 from __future__ import annotations
 
-__all__ = ["Untranslatable", "translate"]
-
 MAX_REPEAT = 1000  # RE2's own limit on {n,m}
 
 _Ranges = tuple[tuple[int, int], ...]

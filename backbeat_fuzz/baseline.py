@@ -33,6 +33,7 @@ from .model import Outcome
 __all__ = [
     "Baseline",
     "BaselineEntry",
+    "FindingLike",
     "entry_key",
     "load_baseline",
     "save_baseline",

@@ -33,7 +33,17 @@ import click
 from . import __version__
 from .defaults import DEFAULT_CORPUS, DEFAULT_DATABASE
 
-__all__ = ["SNIPPETS", "SnippetOptions", "render", "write_snippets"]
+__all__ = [
+    "SNIPPETS",
+    "SnippetOptions",
+    "github_actions",
+    "github_fuzz",
+    "gitlab_ci",
+    "gitlab_fuzz",
+    "makefile",
+    "render",
+    "write_snippets",
+]
 
 EXIT_OK, EXIT_USAGE = 0, 2
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")

@@ -74,7 +74,9 @@ __all__ = [
     "KindCompat",
     "Witness",
     "check_compat",
+    "constraints",
     "declared_bump",
+    "field_paths",
 ]
 
 #: Keywords that describe and do not constrain: a change to them alone is a patch.

@@ -81,14 +81,14 @@ def _error(message: str, name: str | None = None) -> ValidationError:
     return error
 
 
-def pattern(
+def _pattern(
     validator: Any, patrn: str, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if validator.is_type(instance, "string") and not ecma.search(patrn, instance):
         yield _error(f"{instance!r} does not match {patrn!r}")
 
 
-def patternProperties(
+def _patternProperties(
     validator: Any, patterns: Mapping[str, Any], instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
@@ -109,7 +109,7 @@ def _extras(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]
     ]
 
 
-def additionalProperties(
+def _additionalProperties(
     validator: Any, extra_schema: Any, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
@@ -121,14 +121,14 @@ def additionalProperties(
             yield _error(f"unknown field {key!r} is not allowed", key)
 
 
-def multipleOf(
+def _multipleOf(
     validator: Any, divisor: Any, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if validator.is_type(instance, "number") and not_multiple(instance, divisor):
         yield _error(f"{instance!r} is not a multiple of {divisor!r}")
 
 
-def required(
+def _required(
     validator: Any, names: list[str], instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
@@ -148,11 +148,11 @@ def _reference() -> tuple[Any, Any]:
     for name, check in FORMATS.items():
         format_checker.checks(name)(_strings_only(check))
     keywords = {
-        "pattern": pattern,
-        "patternProperties": patternProperties,
-        "additionalProperties": additionalProperties,
-        "required": required,
-        "multipleOf": multipleOf,
+        "pattern": _pattern,
+        "patternProperties": _patternProperties,
+        "additionalProperties": _additionalProperties,
+        "required": _required,
+        "multipleOf": _multipleOf,
     }
     return validators.extend(Draft202012Validator, keywords), format_checker
 

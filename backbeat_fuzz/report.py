@@ -30,6 +30,7 @@ __all__ = [
     "CampaignReport",
     "Finding",
     "render_summary",
+    "replay_command",
     "sarif_document",
     "write_json",
     "write_junit",

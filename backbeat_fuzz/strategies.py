@@ -37,6 +37,7 @@ __all__ = [
     "Case",
     "RuleInfo",
     "Skipped",
+    "check_rule_patterns",
     "coverage_mutants",
     "coverage_skipped",
     "coverage_valid",

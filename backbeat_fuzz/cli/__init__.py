@@ -1,1 +1,3 @@
 """CLI entry points."""
+
+__all__: list[str] = []

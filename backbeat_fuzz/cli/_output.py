@@ -17,8 +17,6 @@ from typing import Any, NamedTuple, Protocol, TextIO
 
 from ..validator import ValidationResult
 
-__all__ = ["Checked", "Printer", "Source", "Tally", "make_printer"]
-
 
 class Source(NamedTuple):
     """Where a message came from: a file as given (``<stdin>``, ``<message>``) and, for a

@@ -16,8 +16,6 @@ from typing import BinaryIO
 
 from ._output import Source
 
-__all__ = ["STDIN", "is_whole_line", "read_stdin"]
-
 #: How a message read from stdin is named in results.
 STDIN = "<stdin>"
 _JSON_SPACE = " \t\r\n"

@@ -20,8 +20,6 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-__all__ = ["LINE_SUFFIXES", "SIDECAR_SUFFIX", "dir_files", "is_message_file"]
-
 LINE_SUFFIXES = (".jsonl", ".ndjson")
 _SUFFIXES = (".json", *LINE_SUFFIXES)
 #: Metadata sidecars (the fuzzer's corpus keeps ``<name>.meta.json`` beside each message file):

@@ -23,6 +23,11 @@ from ..errors import BackbeatFuzzError
 if TYPE_CHECKING:
     from ..compat import CompatReport, DirectionVerdict, KindCompat
 
+__all__ = [
+    "compat",
+    "render_compat",
+]
+
 EXIT_OK, EXIT_TOO_SMALL, EXIT_USAGE = 0, 1, 2
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")

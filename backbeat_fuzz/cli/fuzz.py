@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from ..harness import CampaignConfig
     from ..report import CampaignReport
 
+__all__ = ["main", "mutations", "replay", "seed_command"]
+
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 

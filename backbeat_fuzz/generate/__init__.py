@@ -8,3 +8,5 @@
 :mod:`.plan` puts both together per message kind. The public face is
 :mod:`backbeat_fuzz.strategies`.
 """
+
+__all__: list[str] = []

@@ -45,7 +45,7 @@ def unix_seconds(value: object) -> int:
     return int(moment.timestamp())
 
 
-def date_time(value: str) -> Pairs:
+def _date_time(value: str) -> Pairs:
     """Near misses of an RFC 3339 date-time."""
     day, clock = value[:10], value[11:]
     stamp, offset = _split_offset(clock)
@@ -79,7 +79,7 @@ def date_time(value: str) -> Pairs:
     ]
 
 
-def date(value: str) -> Pairs:
+def _date(value: str) -> Pairs:
     """Near misses of an RFC 3339 full-date."""
     year = value[:4]
     return [
@@ -94,7 +94,7 @@ def date(value: str) -> Pairs:
     ]
 
 
-def time(value: str) -> Pairs:
+def _time(value: str) -> Pairs:
     """Near misses of an RFC 3339 full-time."""
     stamp, offset = _split_offset(value)
     return [
@@ -108,7 +108,7 @@ def time(value: str) -> Pairs:
     ]
 
 
-def uuid(value: str) -> Pairs:
+def _uuid(value: str) -> Pairs:
     """Near misses of a textual UUID."""
     return [
         ("one character short", value[:-1]),
@@ -121,7 +121,7 @@ def uuid(value: str) -> Pairs:
     ]
 
 
-def email(value: str) -> Pairs:
+def _email(value: str) -> Pairs:
     """Near misses of an e-mail address."""
     local, _, domain = value.rpartition("@")
     return [
@@ -138,11 +138,11 @@ def email(value: str) -> Pairs:
 
 #: format -> near misses of a valid value.
 FORMAT_VIOLATIONS: dict[str, Callable[[str], Pairs]] = {
-    "date-time": date_time,
-    "date": date,
-    "time": time,
-    "uuid": uuid,
-    "email": email,
+    "date-time": _date_time,
+    "date": _date,
+    "time": _time,
+    "uuid": _uuid,
+    "email": _email,
 }
 
 

@@ -15,8 +15,6 @@ import select
 import signal
 import time
 
-__all__ = ["POLL", "exit_within", "has_exited", "kill_group", "open_pidfd"]
-
 #: Seconds between two looks at a process's life where no pidfd tells it at once.
 POLL = 0.05
 

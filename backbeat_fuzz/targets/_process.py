@@ -21,8 +21,6 @@ from typing import Any, NamedTuple
 from . import _worker
 from ._group import POLL, exit_within, has_exited, kill_group, open_pidfd
 
-__all__ = ["Died", "Ended", "NoAnswer", "WorkerProcess"]
-
 #: Seconds a worker may take to exit after its input is closed.
 EXIT_GRACE = 1.0
 #: Seconds a signalled worker may take to start writing its stack, and the pause that ends it.

@@ -23,8 +23,6 @@ import termios
 import time
 from collections import deque
 
-__all__ = ["Broken", "Died", "NoAnswer", "Program", "ProtocolError", "Tail", "banner", "quote"]
-
 #: Seconds a freshly started program may take to start reading its first message.
 STARTUP_TIMEOUT = 30.0
 #: Seconds a program may take to exit once its stdin is closed (then its group is killed).

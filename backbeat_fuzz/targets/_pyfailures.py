@@ -36,8 +36,6 @@ from ._process import Ended
 from ._worker import Failure, Frame, OwnCode
 from .spec import Response, describe_exit
 
-__all__ = ["death", "exception", "hang"]
-
 #: Characters of a traceback or a stack a response's output keeps.
 MAX_OUTPUT = 4000
 

@@ -55,7 +55,7 @@ _WORDS = {b"accept": Verdict.ACCEPTED, b"reject": Verdict.REJECTED}
 _CRASH_SITE = re.compile(r"crash: .* at (\S+:\d+)(?: in \S+)?")
 
 
-def split_command(spec: str, prefix: str) -> list[str]:
+def _split_command(spec: str, prefix: str) -> list[str]:
     """The argv of ``prefix + COMMAND ARGS``, split like a shell would, its program found.
 
     Raises:
@@ -127,7 +127,7 @@ class StdioTarget(Target):
         self.name = spec
         self.input_mode = InputMode.BYTES
         self.timeout = timeout
-        self.argv = split_command(spec, "stdio:")
+        self.argv = _split_command(spec, "stdio:")
         self._tail = Tail()
         self._broken: str | None = None
         self._program: Program | None = None
