@@ -30,6 +30,7 @@ import random
 import re
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -77,6 +78,7 @@ __all__ = [
     "plan_units",
     "run_campaign",
     "run_cell",
+    "split_units",
 ]
 
 #: After this many hangs a unit sends nothing more (each costs the timeout).
@@ -143,7 +145,8 @@ class CampaignConfig:
         schemas_dir: the schemas folder (the packaged v1 contract when None).
         corpus_dir: where findings are written; None to write nothing.
         database: Hypothesis example database: a folder, ``redis://...`` or None.
-        shard: ``(index, count)``: run only this worker's share of the units.
+        shard: ``(index, count)``: run only this shard of the units (see :func:`split_units`;
+            budgets come from the whole plan, so the shards together do one run's work).
         baseline: a baseline file of accepted findings, or None.
         integer_floats: also send ``1337.0`` for integers (the strict switch).
         replay_corpus: replay the corpus entries of the selected kinds before fuzzing.
@@ -842,7 +845,21 @@ def _round_robin(streams: list[Iterator[tuple[Unit, Any]]]) -> Iterator[tuple[Un
 def plan_units(
     config: CampaignConfig, input_mode: str, contract: Contract | None = None
 ) -> tuple[list[Unit], list[str]]:
-    """The units of *config* after kind, rule and shard selection, and notes on what is left out."""
+    """The units of *config* after kind, rule and shard selection, and notes on what is left out.
+
+    With ``config.shard``, the shard's share of :func:`split_units` over the whole plan.
+    """
+    units, notes = _plan_all(config, input_mode, contract)
+    if config.shard is not None:
+        index, count = config.shard
+        units = split_units(config, units, input_mode, count)[index]
+    return units, notes
+
+
+def _plan_all(
+    config: CampaignConfig, input_mode: str, contract: Contract | None = None
+) -> tuple[list[Unit], list[str]]:
+    """Every unit of *config* after kind and rule selection (no sharding), and notes."""
     contract = contract or load_contract(config.schemas_dir)
     kinds = list(dict.fromkeys(contract.kind(k).name for k in config.kinds)) or list(contract.kinds)
     if config.rules:
@@ -857,13 +874,59 @@ def plan_units(
         if left_out:
             notes.append(f"{kind}: {', '.join(left_out)} not sent: the target takes {input_mode}")
         units += [Unit(kind, r, is_probe(r)) for r in selected if reaches(r, input_mode)]
-    if config.shard is not None:
-        index, count = config.shard
-        units = [u for i, u in enumerate(units) if i % count == index]
     return units, notes
 
 
+def split_units(
+    config: CampaignConfig, units: list[Unit], input_mode: str, count: int
+) -> list[list[Unit]]:
+    """*units* dealt into *count* shards of about equal cost, in plan order within each.
+
+    A unit's cost is the messages it sends: its coverage messages plus its exploration budget
+    (from the whole plan, as :func:`_budget` gives it). Units go heaviest first to the lightest
+    shard (ties: the lower shard), so the split is the same in every process.
+    """
+    budget = _budget(config, units)
+    covered = _coverage_sizes(config, units, input_mode) if config.coverage else {}
+    cost = {u: covered.get(u, 0) + (budget[u] or DEFAULT_MAX_EXAMPLES) for u in units}
+    loads = [0] * count
+    shards: list[list[Unit]] = [[] for _ in range(count)]
+    for unit in sorted(units, key=lambda u: (-cost[u], units.index(u))):
+        lightest = min(range(count), key=lambda i: (loads[i], i))
+        loads[lightest] += cost[unit]
+        shards[lightest].append(unit)
+    return [sorted(shard, key=units.index) for shard in shards]
+
+
+def _coverage_sizes(config: CampaignConfig, units: list[Unit], input_mode: str) -> dict[Unit, int]:
+    """How many coverage messages each unit sends (as :meth:`Runner._coverage` makes them)."""
+    sizes: dict[Unit, int] = {}
+    for kind in dict.fromkeys(u.kind for u in units):
+        try:
+            valid = coverage_valid(
+                kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
+            )
+            rules = [u.rule for u in units if u.kind == kind and u.rule is not None]
+            mutants = (
+                coverage_mutants(
+                    kind, rules=rules, schemas_dir=config.schemas_dir, input_mode=input_mode
+                )
+                if rules
+                else []
+            )
+        except (InvalidArgument, Unsatisfiable):
+            continue  # the campaign itself reports the unit that cannot be generated
+        per_rule = Counter(m.rule for m in mutants)
+        for unit in (u for u in units if u.kind == kind):
+            sizes[unit] = len(valid) if unit.rule is None else per_rule[unit.rule]
+    return sizes
+
+
 def _budget(config: CampaignConfig, units: list[Unit]) -> dict[Unit, int | None]:
+    """Each unit's exploration budget: the kind and direction's share of ``max_examples``.
+
+    Computed over the whole plan before any split, so shards together do one run's work.
+    """
     total = config.examples
     per_cell: dict[tuple[str, str], int] = {}
     for unit in units:
@@ -892,6 +955,7 @@ def _execute(
     *,
     replay: bool,
     interruptible: bool,
+    budget: dict[Unit, int | None] | None = None,
 ) -> CampaignReport:
     """The one execution path: replay, coverage, exploration, report.
 
@@ -906,7 +970,7 @@ def _execute(
         if replay:
             runner.replay(units)
         runner.cover(units)
-        runner.explore(units, _budget(config, units))
+        runner.explore(units, budget if budget is not None else _budget(config, units))
     except KeyboardInterrupt:
         if not interruptible:
             raise
@@ -931,13 +995,27 @@ def run_campaign(
             a selection of rules none of which the target can receive.
     """
     with _open_target(config) as target:
-        units, notes = plan_units(config, target.input_mode.value)
-        if not units and config.shard is None:
+        input_mode = target.input_mode.value
+        units, notes = _plan_all(config, input_mode)
+        if not units:
             raise UsageError(
                 f"nothing to send: {'; '.join(notes)}; choose other --rule values, "
                 "or --input bytes for a Python target"
             )
-        return _execute(config, target, units, notes, on_progress, replay=True, interruptible=True)
+        budget = _budget(config, units)  # the whole plan's, before the shard's share is taken
+        if config.shard is not None:
+            index, count = config.shard
+            units = split_units(config, units, input_mode, count)[index]
+        return _execute(
+            config,
+            target,
+            units,
+            notes,
+            on_progress,
+            replay=True,
+            interruptible=True,
+            budget={u: budget[u] for u in units},
+        )
 
 
 def run_cell(

@@ -18,17 +18,20 @@ import json
 import re
 import shlex
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .corpus import write_atomic
-from .findings import FindingStatus, Witness
+from .errors import UsageError
+from .findings import MAX_WITNESSES, FindingStatus, Witness
 from .model import Outcome
 
 __all__ = [
     "CampaignReport",
     "Finding",
+    "merge_reports",
+    "read_json",
     "render_summary",
     "replay_command",
     "sarif_document",
@@ -287,6 +290,166 @@ def write_json(report: CampaignReport, path: str | Path) -> None:
         path: the file to write (its folder is created if needed).
     """
     _write_text(path, _dumps(report.to_dict()))
+
+
+def read_json(path: str | Path) -> CampaignReport:
+    """The :class:`CampaignReport` a :func:`write_json` file holds (the inverse of writing it).
+
+    Raises:
+        UsageError: the file cannot be read, is not JSON, or is not a report of this format.
+    """
+    name = str(path)
+    try:
+        document = json.loads(Path(path).read_bytes())
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read report {name!r}: {exc.strerror or exc}; give a file --report-json wrote"
+        ) from None
+    except ValueError as exc:
+        raise UsageError(
+            f"report {name!r} is not JSON ({exc}); give a file --report-json wrote"
+        ) from None
+    problem = _schema_problem(document)
+    if problem:
+        raise UsageError(
+            f"{name!r} is not a {REPORT_FORMAT} report ({problem}); give a file --report-json wrote"
+        )
+    return _report_from_dict(document)
+
+
+def _schema_problem(document: Any) -> str | None:
+    """Why *document* does not match :data:`REPORT_SCHEMA`, or None."""
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))
+    error = next(iter(Draft202012Validator(schema).iter_errors(document)), None)
+    if error is None:
+        return None
+    where = "/".join(map(str, error.absolute_path)) or "top level"
+    return f"at {where}: {error.message[:160]}"
+
+
+def _report_from_dict(document: dict[str, Any]) -> CampaignReport:
+    return CampaignReport(
+        target=document["target"],
+        seed=document["seed"],
+        tool_version=document["tool_version"],
+        counts={k: dict(v) for k, v in document["counts"].items()},
+        findings=[_finding_from_dict(f) for f in document["findings"]],
+        skipped=list(document["skipped"]),
+        duration=float(document["duration"]),
+        baseline_notes=list(document["baseline_notes"]),
+        coverage_sent=document["coverage_sent"],
+        interrupted=document["interrupted"],
+    )
+
+
+def _finding_from_dict(item: dict[str, Any]) -> Finding:
+    return Finding(
+        outcome=Outcome(item["outcome"]),
+        signature=item["signature"],
+        kind=item["kind"],
+        message_type=item["message_type"],
+        rule=item["rule"],
+        data=base64.b64decode(item["message_base64"]),
+        detail=item["detail"],
+        corpus_path=item["corpus_path"],
+        note=item["note"],
+        status=FindingStatus(item["status"]),
+        fields=tuple(item["fields"]),
+        kinds=tuple(item["kinds"]),
+        rules=tuple(item["rules"]),
+        witnesses=tuple(
+            Witness(w["kind"], w["rule"], w.get("note", ""), base64.b64decode(w["message_base64"]))
+            for w in item["witnesses"]
+        ),
+        location=item["location"],
+        output=item["output"],
+    )
+
+
+# -- merging the reports of shards ------------------------------------------------------------
+
+
+def merge_reports(reports: list[CampaignReport]) -> CampaignReport:
+    """One report for the shards of one campaign (workers, or machines of a CI fleet).
+
+    Findings with the same ``(outcome, signature)`` become one: the first report's headline is
+    kept (reports in the order given), kinds, rules and witnesses are unioned, and the status is
+    ``baselined`` if any shard's baseline accepted it, else ``new`` if any shard found it new.
+    Counts and coverage messages add up; the duration is the longest shard's (they run side by
+    side); notes are kept once each.
+
+    Raises:
+        UsageError: no reports, or reports of different targets or seeds.
+    """
+    if not reports:
+        raise UsageError("no reports to merge; give the JSON reports of the shards")
+    first = reports[0]
+    for report in reports[1:]:
+        for what, mine, theirs in (
+            ("target", first.target, report.target),
+            ("seed", first.seed, report.seed),
+        ):
+            if mine != theirs:
+                raise UsageError(
+                    f"the reports are of different campaigns ({what}={mine!r} and {theirs!r}); "
+                    "merge the shards of one campaign (same --target and --seed)"
+                )
+    return CampaignReport(
+        target=first.target,
+        seed=first.seed,
+        tool_version=first.tool_version,
+        counts=_merged_counts(reports),
+        findings=_merged_findings(reports),
+        skipped=list(dict.fromkeys(note for r in reports for note in r.skipped)),
+        duration=max(r.duration for r in reports),
+        baseline_notes=list(dict.fromkeys(note for r in reports for note in r.baseline_notes)),
+        coverage_sent=sum(r.coverage_sent for r in reports),
+        interrupted=any(r.interrupted for r in reports),
+    )
+
+
+def _merged_counts(reports: list[CampaignReport]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for report in reports:
+        for kind, cell in report.counts.items():
+            total = counts.setdefault(kind, dict.fromkeys(DIRECTIONS, 0))
+            for direction in DIRECTIONS:
+                total[direction] += cell.get(direction, 0)
+    return counts
+
+
+def _merged_findings(reports: list[CampaignReport]) -> list[Finding]:
+    groups: dict[Finding, list[Finding]] = {}
+    for report in reports:
+        for finding in report.findings:
+            groups.setdefault(finding, []).append(finding)
+    return [_merged_finding(group) for group in groups.values()]
+
+
+def _merged_finding(group: list[Finding]) -> Finding:
+    """The findings of one bug from several shards as one (the first is the headline)."""
+    head = group[0]
+    statuses = {f.status for f in group}
+    status = next(s for s in _STATUS_ORDER if s in statuses)
+    witnesses: dict[tuple[str, str | None, str], Witness] = {}
+    for witness in (w for f in group for w in f.witnesses):
+        slot = (witness.kind, witness.rule, witness.note)
+        if slot not in witnesses and len(witnesses) < MAX_WITNESSES:
+            witnesses[slot] = witness
+    return replace(
+        head,
+        status=status,
+        corpus_path=head.corpus_path or next((f.corpus_path for f in group if f.corpus_path), None),
+        kinds=tuple(dict.fromkeys(k for f in group for k in f.kinds)),
+        rules=tuple(dict.fromkeys(r for f in group for r in f.rules)),
+        witnesses=tuple(witnesses.values()),
+    )
+
+
+#: Which status a merged finding takes when its shards disagree: the first one any shard has.
+_STATUS_ORDER = (FindingStatus.BASELINED, FindingStatus.NEW, FindingStatus.KNOWN)
 
 
 # -- JUnit XML --------------------------------------------------------------------------------

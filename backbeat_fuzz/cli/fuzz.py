@@ -202,7 +202,16 @@ def _write_reports(report: Any, paths: tuple[Path | None, ...]) -> None:
     help="Hypothesis example database: a folder, redis://HOST:PORT/N, or 'none'.",
 )
 @click.option(
-    "--shard", help="I/N: run only this worker's share of the work (with a shared --database)."
+    "--shard",
+    help="I/N: run only this machine's share of the work (with a shared --database); "
+    "combine the shards' --report-json files with 'merge'.",
+)
+@click.option(
+    "--workers",
+    default="1",
+    show_default=True,
+    help="Local worker processes splitting the campaign (N or 'auto': one per core); one "
+    "merged report. The progress line shows their summed counts.",
 )
 @click.option(
     "--baseline",
@@ -251,6 +260,7 @@ def main(
     no_replay: bool,
     database: str,
     shard: str | None,
+    workers: str,
     baseline: Path | None,
     baseline_update: bool,
     baseline_prune: bool,
@@ -270,7 +280,8 @@ def main(
         return
     if target is None:
         raise click.UsageError("--target is required, e.g. --target mysvc.handler (try --help)")
-    from ..harness import CampaignAborted, CampaignConfig, run_campaign
+    from ..harness import CampaignAborted, CampaignConfig
+    from ..workers import parse_workers, run_workers
 
     config = CampaignConfig(
         target=target,
@@ -294,9 +305,13 @@ def main(
     )
     reports = (report_json, junit_xml, sarif)
     _check_report_paths(reports)
+    try:
+        count = parse_workers(workers)
+    except BackbeatFuzzError as exc:
+        raise _fail(str(exc)) from None
     line = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
     try:
-        report = run_campaign(config, on_progress=line)
+        report = run_workers(config, count, on_progress=line)
     except CampaignAborted as exc:  # the findings so far, then why it stopped
         line.done()
         _show(exc.report, quiet=quiet, color=_color(no_color))
@@ -558,6 +573,40 @@ def seed_command(
             f"cannot write into {str(out)!r}: {exc.strerror}; choose a writable folder"
         ) from None
     click.echo(f"wrote {len(written)} files into {out}/ (valid/ and invalid/)")
+
+
+@main.command("merge")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--report-json", type=click.Path(path_type=Path), help="Write the merged JSON report here."
+)
+@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write a JUnit XML report here.")
+@click.option("--sarif", type=click.Path(path_type=Path), help="Write a SARIF 2.1.0 report here.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the failing findings.")
+@click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
+def merge(
+    paths: tuple[Path, ...],
+    report_json: Path | None,
+    junit_xml: Path | None,
+    sarif: Path | None,
+    quiet: bool,
+    no_color: bool,
+) -> None:
+    """Merge the --report-json files of a campaign's shards (e.g. --shard I/N on the machines of
+    a CI fleet) into one report: one finding per bug, counts added up. Exit 1 if the merged
+    report has failing findings, 2 if a file is not a report or the reports are of different
+    campaigns."""
+    from ..report import merge_reports, read_json
+
+    outputs = (report_json, junit_xml, sarif)
+    _check_report_paths(outputs)
+    try:
+        report = merge_reports([read_json(path) for path in paths])
+    except BackbeatFuzzError as exc:
+        raise _fail(str(exc)) from None
+    _write_reports(report, outputs)
+    _show(report, quiet=quiet, color=_color(no_color))
+    sys.exit(EXIT_FOUND if report.failing else EXIT_OK)
 
 
 from .compat import compat  # noqa: E402  (registered here, defined in its own module)

@@ -1,0 +1,259 @@
+"""Shards and workers: budgets from the whole plan, units dealt by cost, ``--workers N`` with one
+merged report, and ``merge`` of shard reports run elsewhere.
+
+The consumer has seven known bugs (``consumers.multibug:seven_bugs``), so "the same findings"
+is checked against what one unsharded run with the same seed finds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _fuzzing import FUZZ, fuzz, put_consumers_on_path
+
+from backbeat_fuzz.harness import (
+    CampaignConfig,
+    _budget,
+    _coverage_sizes,
+    _plan_all,
+    plan_units,
+    run_campaign,
+    split_units,
+)
+from backbeat_fuzz.report import CampaignReport, merge_reports, read_json, write_json
+from backbeat_fuzz.workers import run_workers
+
+SEVEN = "consumers.multibug:seven_bugs"
+SLOW = "consumers.multibug:slow_correct"
+
+
+@pytest.fixture
+def workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    return put_consumers_on_path(monkeypatch, tmp_path)
+
+
+def _config(**changes: Any) -> CampaignConfig:
+    options: dict[str, Any] = {
+        "target": SEVEN,
+        "max_examples": 12,
+        "seed": 5,
+        "database": None,
+        "corpus_dir": None,
+    }
+    options.update(changes)
+    return CampaignConfig(**options)
+
+
+def _found(report: CampaignReport) -> set[tuple[str, str]]:
+    return {(f.outcome.value, f.signature) for f in report.findings}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One unsharded run, its two shards, and --workers 2: same seed, target and budget."""
+    folder = tmp_path_factory.mktemp("runs")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        put_consumers_on_path(monkeypatch, folder)
+        whole = run_campaign(_config())
+        shards = [run_campaign(_config(shard=(i, 2))) for i in range(2)]
+        workers = run_workers(_config(corpus_dir=folder / "corpus"), 2)
+    return {"whole": whole, "shards": shards, "workers": workers, "folder": folder}
+
+
+def test_shards_partition_the_plan_deterministically_with_the_whole_plans_budgets() -> None:
+    config = _config(max_examples=100)
+    whole, _ = _plan_all(config, "str")
+    budget = _budget(config, whole)
+    for count in (2, 3, 7):
+        shards = split_units(config, whole, "str", count)
+        assert split_units(config, whole, "str", count) == shards  # the same in every process
+        assert sorted((u for s in shards for u in s), key=whole.index) == whole
+        assert sum(map(len, shards)) == len(whole)
+        for index, shard in enumerate(shards):
+            assert plan_units(replace(config, shard=(index, count)), "str")[0] == shard
+            assert _budget(config, whole) == budget  # planned before the split, never per shard
+
+
+def test_shards_are_balanced_by_cost_within_one_unit() -> None:
+    config = _config(max_examples=100)
+    whole, _ = _plan_all(config, "str")
+    budget, covered = _budget(config, whole), _coverage_sizes(config, whole, "str")
+    cost = {u: covered[u] + (budget[u] or 0) for u in whole}
+    for count in (2, 3):
+        loads = [sum(cost[u] for u in shard) for shard in split_units(config, whole, "str", count)]
+        assert max(loads) - min(loads) <= max(cost.values())
+
+
+def test_two_shards_find_what_one_run_finds_and_send_as_many_messages(
+    runs: dict[str, Any],
+) -> None:
+    whole, shards = runs["whole"], runs["shards"]
+    assert len(_found(whole)) >= 5, "the planted bugs were not found: the test proves nothing"
+    assert _found(shards[0]) | _found(shards[1]) == _found(whole)
+    assert shards[0].coverage_sent + shards[1].coverage_sent == whole.coverage_sent
+    # Each process answers a message sent twice from its own memory: a message both shards
+    # make (the README example, a shrink target) is sent once per shard, so they may send a
+    # few more, never fewer beyond what one shard's shrinking of a bug the other found costs.
+    total = shards[0].sent + shards[1].sent
+    assert abs(total - whole.sent) <= 0.05 * whole.sent, (total, whole.sent)
+
+
+def test_two_workers_find_what_one_finds_in_one_report_of_one_finding_per_bug(
+    runs: dict[str, Any],
+) -> None:
+    workers, whole = runs["workers"], runs["whole"]
+    assert _found(workers) == _found(whole)
+    assert len(workers.findings) == len(_found(workers))  # one finding per bug
+    assert workers.counts.keys() == whole.counts.keys()
+    assert workers.coverage_sent == whole.coverage_sent
+    saved = sorted((runs["folder"] / "corpus").glob("*/*.meta.json"))
+    assert len(saved) >= len([f for f in workers.findings if f.corpus_path])
+
+
+def test_merge_of_shard_reports_equals_the_workers_report(
+    runs: dict[str, Any], tmp_path: Path
+) -> None:
+    paths = [tmp_path / f"shard{i}.json" for i in range(2)]
+    for report, path in zip(runs["shards"], paths, strict=True):
+        write_json(report, path)
+    merged = merge_reports([read_json(p) for p in paths])
+    assert _found(merged) == _found(runs["workers"])
+    assert len(merged.findings) == len(_found(merged))
+    assert merged.sent == sum(r.sent for r in runs["shards"])
+
+
+def test_a_json_report_reads_back_as_the_same_report(runs: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    write_json(runs["whole"], path)
+    again = read_json(path)
+    assert again.to_dict() == runs["whole"].to_dict()
+    assert [f.data for f in again.findings] == [f.data for f in runs["whole"].findings]
+
+
+def test_merging_unions_kinds_rules_and_witnesses_of_one_bug(runs: dict[str, Any]) -> None:
+    report = runs["whole"]
+    finding = report.findings[0]
+    other = replace(finding, kinds=("zzz",), rules=("zzz.rule",), witnesses=())
+    second = replace(report, findings=[other], counts={"zzz": {"valid": 1, "invalid": 2}})
+    merged = merge_reports([report, second])
+    head = next(f for f in merged.findings if f == finding)
+    assert head.data == finding.data  # the first report's headline
+    assert head.kinds == (*finding.kinds, "zzz")
+    assert head.rules == (*finding.rules, "zzz.rule")
+    assert merged.counts["zzz"] == {"valid": 1, "invalid": 2}
+    assert merged.sent == report.sent + 3
+
+
+def test_merge_refuses_reports_of_different_campaigns(runs: dict[str, Any]) -> None:
+    other = replace(runs["whole"], seed=runs["whole"].seed + 1)
+    with pytest.raises(Exception, match=r"different campaigns \(seed=.*same --target and --seed"):
+        merge_reports([runs["whole"], other])
+
+
+def test_merge_command_writes_one_report_and_exits_1_on_findings(
+    runs: dict[str, Any], tmp_path: Path
+) -> None:
+    paths = [tmp_path / f"shard{i}.json" for i in range(2)]
+    for report, path in zip(runs["shards"], paths, strict=True):
+        write_json(report, path)
+    out = tmp_path / "merged.json"
+    result = fuzz("merge", *paths, "--report-json", out, "--junit-xml", tmp_path / "j.xml", "-q")
+    assert result.exit_code == 1, result.output
+    assert _found(read_json(out)) == _found(runs["workers"])
+    assert (tmp_path / "j.xml").read_text().count("<failure") == len(runs["workers"].findings)
+    clean = replace(runs["whole"], findings=[])
+    write_json(clean, paths[0])
+    assert fuzz("merge", paths[0]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "is not JSON"),
+        ('{"format": "other"}', "is not a backbeat-fuzz-report/1 report"),
+    ],
+)
+def test_merge_command_refuses_a_file_that_is_not_a_report(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    result = fuzz("merge", path)
+    assert result.exit_code == 2
+    assert message in result.stderr and "give a file --report-json wrote" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workers", "0"], "--workers '0' must be a count >= 1 or 'auto'"),
+        (["--workers", "two"], "--workers 'two' must be a count >= 1 or 'auto'"),
+        (["--workers", "2", "--shard", "0/2"], "--workers and --shard cannot be combined"),
+    ],
+)
+def test_bad_workers_options_are_one_line_exit_2(
+    workdir: Path, args: list[str], message: str
+) -> None:
+    result = fuzz("--target", SEVEN, "--database", "none", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_a_workers_usage_error_is_one_line_exit_2(workdir: Path) -> None:
+    result = fuzz("--target", "consumers.nosuch:handler", "--database", "none", "--workers", "2")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "consumers.nosuch" in lines[0]
+
+
+def test_workers_exit_1_on_findings_with_one_summary(workdir: Path) -> None:
+    result = fuzz(
+        "--target", SEVEN, "--database", "none", "--workers", "2", "--max-examples", "5",
+        "--seed", "5", "--report-json", "r.json",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.output.count("summary") == 1
+    assert read_json(workdir / "r.json").findings
+
+
+def test_ctrl_c_stops_every_worker_and_prints_the_merged_findings(workdir: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.environ["PYTHONPATH"]}
+    args = [FUZZ, "--target", SLOW, "--database", "none", "--workers", "2", "--duration", "60"]
+    proc = subprocess.Popen(
+        [str(a) for a in args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    time.sleep(6)  # two spawned workers import and start sending
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole process group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err and "summary" in out
+    assert "interrupted" in err
+
+
+def test_workers_auto_is_the_core_count() -> None:
+    from backbeat_fuzz.workers import parse_workers
+
+    assert parse_workers("auto") == (os.cpu_count() or 1)
+    assert parse_workers("3") == 3
+
+
+def test_the_report_json_is_valid_against_its_schema(runs: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    write_json(runs["workers"], path)
+    document = json.loads(path.read_text())
+    assert document["sent"] == runs["workers"].sent
+    assert read_json(path).to_dict() == document
