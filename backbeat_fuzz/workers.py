@@ -178,13 +178,13 @@ def run_workers(
         UsageError: a worker's usage error (a bad target, rule...), or ``--shard`` given too.
         CampaignAborted: a worker's infrastructure failure; holds the merged findings so far.
     """
+    if workers == 1:
+        return run_campaign(config, on_progress=on_progress)
     if config.shard is not None:
         raise UsageError(
             "--workers and --shard cannot be combined; on each machine run either --workers N "
             "or --shard I/N (split further with a larger N)"
         )
-    if workers == 1:
-        return run_campaign(config, on_progress=on_progress)
     if config.seed is None:  # one campaign: every worker the same seed
         config = replace(config, seed=random.SystemRandom().randrange(2**32))
     started = time.monotonic()

@@ -208,6 +208,16 @@ def test_bad_workers_options_are_one_line_exit_2(
     assert message in result.stderr
 
 
+def test_a_shard_alone_runs_in_one_process(workdir: Path) -> None:
+    result = fuzz(
+        "--target", SEVEN, "--database", "none", "--shard", "1/2", "--max-examples", "2",
+        "--seed", "5", "--report-json", "r.json",
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    mine = {u.kind for u in plan_units(_config(shard=(1, 2)), "str")[0]}
+    assert set(read_json(workdir / "r.json").counts) == mine
+
+
 def test_a_workers_usage_error_is_one_line_exit_2(workdir: Path) -> None:
     result = fuzz("--target", "consumers.nosuch:handler", "--database", "none", "--workers", "2")
     assert result.exit_code == 2, result.output
