@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..harness import CampaignConfig
     from ..report import CampaignReport
 
-__all__ = ["main", "mutations", "replay", "seed_command"]
+__all__ = ["main", "merge", "mutations", "replay", "seed_command"]
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
