@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import __version__
 from .errors import InfrastructureError, UsageError
 from .harness import CampaignAborted, CampaignConfig, Progress, run_campaign
 from .report import CampaignReport, merge_reports
@@ -198,6 +199,8 @@ def run_workers(
         pool.drain(until=time.monotonic() + STOP_GRACE)
     finally:
         _finish(pool)
+    if interrupted and not any(r.report for r in pool.results.values()):  # none had started
+        return CampaignReport(config.target, config.seed or 0, __version__, {}, interrupted=True)
     return _merge(pool, workers, time.monotonic() - started, interrupted)
 
 

@@ -94,13 +94,18 @@ def run() -> None:
             f"  --workers 2 is {one / two:.2f}x faster than --workers 1 (target >= "
             f"{TARGET_RATIO}x: {verdict}); same findings: {'yes' if same else 'NO'}"
         )
-        shards = [_run(folder, f"shard{i}", "--shard", f"{i}/2")[1] for i in range(2)]
+        timed = [_run(folder, f"shard{i}", "--shard", f"{i}/2") for i in range(2)]
+        shards = [report for _, report in timed]
         total = sum(s["sent"] for s in shards)
         union = _found(shards[0]) | _found(shards[1])
         print(
             f"  --shard 0/2 + 1/2: {shards[0]['sent']} + {shards[1]['sent']} = {total} messages "
             f"vs {reports[1]['sent']} unsharded: {total / reports[1]['sent']:.3f}x the work; "
             f"same findings: {'yes' if union == _found(reports[1]) else 'NO'}"
+        )
+        print(
+            "  the shards alone (how even the split is): "
+            + ", ".join(f"{w:.2f} s wall, {r['duration']:.2f} s campaign" for w, r in timed)
         )
         print(f"  after: {_load()}")
 
