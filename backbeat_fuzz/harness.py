@@ -251,6 +251,13 @@ class _NotSent(Exception):
     """The message was not sent: the deadline passed, or the unit spent its hang budget."""
 
 
+class _OutOfTime(BaseException):
+    """--duration is spent: ends the Hypothesis run at once, generation and shrinking alike.
+
+    A BaseException, so Hypothesis does not take it for a failure to shrink; a finding seen
+    before it is already on disk (recorded when first seen)."""
+
+
 class _Failure(Exception):
     """A new bug inside a Hypothesis run; one subclass per finding key (see :func:`_failure`)."""
 
@@ -693,6 +700,8 @@ class Runner:
             try:
                 observation = self.observe(unit, example)
             except _NotSent:
+                if self.past_deadline():
+                    raise _OutOfTime from None
                 reject()
             ran[0] += 1
             if observation is None:
@@ -724,6 +733,8 @@ class Runner:
                 raise _unsatisfiable(unit, exc) from None
         except _Failure as failure:
             return [failure]
+        except _OutOfTime:
+            return []
         except BaseExceptionGroup as group:
             failures = [e for e in _leaves(group) if isinstance(e, _Failure)]
             if len(failures) < len(group.exceptions):
