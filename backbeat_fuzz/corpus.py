@@ -252,12 +252,13 @@ class Corpus:
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(entry.metadata(), indent=2, ensure_ascii=False) + "\n"
+        rewrite = meta.exists()  # an entry of this finding is already whole on disk
         write_atomic(path, entry.data)
         try:
             write_atomic(meta, text.encode("utf-8", "backslashreplace"))
         except BaseException:  # never a message without its metadata (disk full, Ctrl-C)
-            meta.unlink(missing_ok=True)
-            path.unlink(missing_ok=True)
+            if not rewrite:  # a rewrite keeps its previous metadata: the finding is not lost
+                path.unlink(missing_ok=True)
             raise
         return path
 
