@@ -230,8 +230,8 @@ def _run_cells(target: Target, examples: int) -> Rate:
     sent, start = 0, time.perf_counter()
     for kind in KINDS:
         report = run_cell(config, kind, "valid", target=target)
-        if report.failures:
-            raise SystemExit(f"{target.name} got {report.failures[0].headline}: bench broken")
+        if report.findings:
+            raise SystemExit(f"{target.name} got {report.findings[0].headline}: bench broken")
         sent += report.counts[kind]["valid"]
     return Rate(sent, time.perf_counter() - start)
 
