@@ -22,6 +22,7 @@ from hypothesis.errors import NoSuchExample
 from ..errors import UnsupportedSchemaError
 from ..oracle import SchemaOracle
 from .canonical import _merge
+from .edges import edge_values
 from .text import CANONICAL_DATE_TIME, pattern_edges
 from .values import Options, Path, _float_bound, _inferred_types, _integer_bounds
 
@@ -111,8 +112,6 @@ SIMPLEST: dict[str, Build] = {
 def _candidates(node: Mapping[str, Any], path: Path, hints: Mapping[Path, Any]) -> list[Any]:
     """The example's value, then the simplest of each type, then the node's edge values (a
     ``oneOf`` whose branches overlap at the simplest needs one); a branch's own, for each."""
-    from .boundaries import edge_values  # boundaries builds on plan, which builds on this
-
     found = [hints[path]] if path in hints else []
     if "const" in node:
         return [*found, node["const"]]

@@ -6,6 +6,7 @@ process), a ``cmd:`` program, a long-lived ``stdio:`` program or an ``http://`` 
 :class:`~backbeat_fuzz.model.Verdict` is accepted, rejected, crash or hang.
 """
 
-from .spec import InputMode, Response, Target, load_target
+from .base import InputMode, Response, Target
+from .spec import load_target
 
 __all__ = ["InputMode", "Response", "Target", "load_target"]

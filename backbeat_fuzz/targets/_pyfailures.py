@@ -34,7 +34,7 @@ from ..model import Verdict
 from ..signature import MAX_SIGNATURE, mask
 from ._process import Ended
 from ._worker import Failure, Frame, OwnCode
-from .spec import Response, describe_exit
+from .base import Response, describe_exit
 
 #: Characters of a traceback or a stack a response's output keeps.
 MAX_OUTPUT = 4000

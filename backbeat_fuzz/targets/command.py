@@ -33,7 +33,7 @@ from ..errors import UsageError
 from ..model import Verdict
 from ..signature import MAX_SIGNATURE, mask
 from ._group import POLL, has_exited, kill_group, open_pidfd
-from .spec import InputMode, Response, Target, describe_exit
+from .base import InputMode, Response, Target, describe_exit
 
 __all__ = ["CommandTarget"]
 

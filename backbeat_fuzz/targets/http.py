@@ -32,7 +32,7 @@ from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError
 from ..model import Verdict
 from ..signature import MAX_SIGNATURE, mask
-from .spec import InputMode, Response, Target
+from .base import InputMode, Response, Target
 
 __all__ = ["HttpTarget"]
 

@@ -29,7 +29,7 @@ from ..errors import UsageError, did_you_mean
 from ..model import Verdict
 from . import _process, _pyfailures, _worker
 from ._process import Died, NoAnswer, WorkerProcess
-from .spec import InputMode, Response, Target, describe_exit
+from .base import InputMode, Response, Target, describe_exit
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "PythonTarget"]
 

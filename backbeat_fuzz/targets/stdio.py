@@ -45,7 +45,7 @@ from ..errors import UsageError
 from ..model import Verdict
 from ..signature import mask
 from ._program import Broken, Died, NoAnswer, Program, ProtocolError, Tail, banner, quote
-from .spec import InputMode, Response, Target, describe_exit
+from .base import InputMode, Response, Target, describe_exit
 
 __all__ = ["StdioTarget"]
 
