@@ -5,11 +5,13 @@ the truth check every finding must pass (the reference validator disagrees with 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +115,15 @@ def _assert_true(outcome: str, shown: dict[str, Any]) -> None:
 
 def _data(failure: dict[str, Any]) -> bytes:
     return base64.b64decode(failure["message_base64"])
+
+
+@contextlib.contextmanager
+def sigint_reaches_children() -> Iterator[None]:
+    """Start children inside this for a test that sends them SIGINT: whatever this test run
+    inherited (a job a non-interactive shell starts in the background ignores SIGINT, and so
+    would every child), a handled signal is reset to its default action across exec."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -31,7 +31,7 @@ from _attacks import (
     schema_folder,
     validate_cli,
 )
-from _fuzzing import DEMO, FUZZ, TESTS, campaign_args, fuzz_process
+from _fuzzing import DEMO, FUZZ, TESTS, campaign_args, fuzz_process, sigint_reaches_children
 
 FAST = ("--max-examples", "2", "--database", "none", "--seed", "1", "--no-replay")
 
@@ -588,9 +588,10 @@ def test_a_schema_nested_too_deeply_is_one_line(tmp_path: Path, name: str, text:
 def test_sigint_ends_the_run_with_the_findings_so_far(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     command = [str(FUZZ), *map(str, campaign_args("consumers.slow:handle", corpus, "--no-replay"))]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(TESTS)},
-                            start_new_session=True)  # fmt: skip
+    with sigint_reaches_children():
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env={**os.environ, "PYTHONPATH": str(TESTS)},
+                                start_new_session=True)  # fmt: skip
     _wait_for(lambda: any(corpus.glob("*/*.meta.json")) or proc.poll() is not None)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
     out, err = proc.communicate(timeout=60)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _fuzzing import sigint_reaches_children
 from click.testing import CliRunner, Result
 
 from backbeat_fuzz.cli.validate import is_message_file, main
@@ -413,13 +414,14 @@ class Feed:
     (as a live subscription would), and its output read as it comes."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [VALIDATE, *args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            bufsize=0,  # unbuffered: select() sees every line not yet read
-        )
+        with sigint_reaches_children():  # a test sends it Ctrl-C
+            self.proc = subprocess.Popen(
+                [VALIDATE, *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                bufsize=0,  # unbuffered: select() sees every line not yet read
+            )
 
     def send(self, line: str) -> None:
         assert self.proc.stdin is not None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _fuzzing import FUZZ, fuzz, put_consumers_on_path
+from _fuzzing import FUZZ, fuzz, put_consumers_on_path, sigint_reaches_children
 
 from backbeat_fuzz.harness import (
     CampaignConfig,
@@ -238,14 +238,15 @@ def test_workers_exit_1_on_findings_with_one_summary(workdir: Path) -> None:
 def test_ctrl_c_stops_every_worker_and_prints_the_merged_findings(workdir: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.environ["PYTHONPATH"]}
     args = [FUZZ, "--target", SLOW, "--database", "none", "--workers", "2", "--duration", "60"]
-    proc = subprocess.Popen(
-        [str(a) for a in args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
+    with sigint_reaches_children():
+        proc = subprocess.Popen(
+            [str(a) for a in args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
     time.sleep(6)  # two spawned workers import and start sending
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole process group
     out, err = proc.communicate(timeout=60)
