@@ -478,6 +478,20 @@ def test_an_interrupted_feed_prints_the_summary_so_far_and_exits_130() -> None:
     assert err.startswith("interrupted: ") and err.count("\n") == 1
 
 
+def test_a_ctrl_c_that_lands_as_the_input_ends_still_prints_the_summary() -> None:
+    """The signal and the end of input arrive together (communicate() closes stdin at once):
+    the read returns first and the interrupt lands as the summary is about to be written."""
+    for _ in range(5):
+        feed = Feed("--message", "-")
+        feed.send(COMPACT)
+        feed.send(COMPACT)
+        assert feed.read_line() == ok("<stdin>:1") + "\n"
+        assert feed.read_line() == ok("<stdin>:2") + "\n"
+        feed.proc.send_signal(signal.SIGINT)
+        code, out, err = feed.close()
+        assert (code, out) == (130, summary(2, 0) + "\n"), err
+
+
 def test_a_closed_output_pipe_ends_the_run_quietly(tmp_path: Path) -> None:
     (tmp_path / "m.jsonl").write_text((COMPACT + "\n") * 20_000)
     reader = subprocess.Popen(["head", "-n", "1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)

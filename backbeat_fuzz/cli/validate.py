@@ -188,13 +188,20 @@ def _run(printer: Printer, validate_all: Callable[[], None]) -> None:
         try:
             validate_all()
         except KeyboardInterrupt:
+            _interrupted(printer)
+        try:
             printer.finish()
-            click.echo("interrupted: the summary above counts the messages read so far", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        printer.finish()
+        except KeyboardInterrupt:  # Ctrl-C as the input ended: it lands before the summary
+            _interrupted(printer)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
         sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _interrupted(printer: Printer) -> None:
+    printer.finish()
+    click.echo("interrupted: the summary above counts the messages read so far", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _warn(message: str) -> None:
