@@ -16,12 +16,16 @@ import contextlib
 import fcntl
 import os
 import select
+import shlex
+import shutil
 import signal
 import struct
 import subprocess
 import termios
 import time
 from collections import deque
+
+from ..errors import UsageError
 
 #: Seconds a freshly started program may take to start reading its first message.
 STARTUP_TIMEOUT = 30.0
@@ -287,3 +291,36 @@ def banner(said: bytes) -> str:
         f"wrote {quote(first)!r} to stdout before reading its first message (stdout is only "
         "for answers: write logs and banners to stderr)"
     )
+
+
+def split_command(spec: str, prefix: str) -> list[str]:
+    """The argv of ``prefix + COMMAND ARGS``, split like a shell would, its program found.
+
+    Raises:
+        UsageError: the command line is empty, badly quoted, or its program cannot be found.
+    """
+    try:
+        argv = shlex.split(spec.removeprefix(prefix))
+    except ValueError as exc:
+        raise UsageError(
+            f"target {spec!r} cannot be split into words ({exc}); fix the quoting"
+        ) from None
+    if not argv:
+        raise UsageError(f"target {spec!r} names no program; write {prefix}COMMAND ARGS")
+    program = argv[0]
+    if os.sep in program:
+        if not os.path.isfile(program):
+            raise UsageError(f"target {spec!r}: {program!r} does not exist; check the path")
+        if not os.access(program, os.X_OK):
+            raise UsageError(
+                f"target {spec!r}: {program!r} is not executable; run 'chmod +x {program}' "
+                f"or name its interpreter ({prefix}sh {program})"
+            )
+        return argv
+    found = shutil.which(program)
+    if found is None:
+        raise UsageError(
+            f"target {spec!r}: program {program!r} is not on PATH; "
+            f"install it or give its path ({prefix}./my-consumer)"
+        )
+    return [found, *argv[1:]]

@@ -22,17 +22,15 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import shlex
-import shutil
 import subprocess
 import time
 from typing import Any
 
 from ..defaults import DEFAULT_TIMEOUT
-from ..errors import UsageError
 from ..model import Verdict
 from ..signature import MAX_SIGNATURE, mask
 from ._group import POLL, has_exited, kill_group, open_pidfd
+from ._program import split_command
 from .base import InputMode, Response, Target, describe_exit
 
 __all__ = ["CommandTarget"]
@@ -48,37 +46,6 @@ MAX_OUTPUT = 4000
 LINGER = 0.1
 #: Bytes written to the program's stdin or read from its stderr at a time.
 CHUNK = 65536
-
-
-def _argv(spec: str) -> list[str]:
-    try:
-        argv = shlex.split(spec.removeprefix("cmd:"))
-    except ValueError as exc:
-        raise UsageError(
-            f"target {spec!r} cannot be split into words ({exc}); fix the quoting"
-        ) from None
-    if not argv:
-        raise UsageError(f"target {spec!r} names no program; write cmd:COMMAND ARGS")
-    return argv
-
-
-def _find(program: str, spec: str) -> str:
-    if os.sep in program:
-        if not os.path.isfile(program):
-            raise UsageError(f"target {spec!r}: {program!r} does not exist; check the path")
-        if not os.access(program, os.X_OK):
-            raise UsageError(
-                f"target {spec!r}: {program!r} is not executable; "
-                f"run 'chmod +x {program}' or name its interpreter (cmd:sh {program})"
-            )
-        return program
-    found = shutil.which(program)
-    if found is None:
-        raise UsageError(
-            f"target {spec!r}: program {program!r} is not on PATH; "
-            "install it or give its path (cmd:./my-consumer)"
-        )
-    return found
 
 
 def _said(stderr: bytes) -> list[str]:
@@ -195,8 +162,7 @@ class CommandTarget(Target):
         self.name = spec
         self.input_mode = InputMode.BYTES
         self.timeout = timeout
-        argv = _argv(spec)
-        self.argv = [_find(argv[0], spec), *argv[1:]]
+        self.argv = split_command(spec, "cmd:")
 
     def call(self, data: bytes, parsed: Any = None) -> Response:
         """Run the program with *data* on its stdin and judge its exit."""

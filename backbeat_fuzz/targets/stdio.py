@@ -33,10 +33,7 @@ process are :mod:`._program`'s; this module says what an answer means and when t
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
-import shutil
 import time
 from typing import Any
 
@@ -44,7 +41,17 @@ from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError
 from ..model import Verdict
 from ..signature import mask
-from ._program import Broken, Died, NoAnswer, Program, ProtocolError, Tail, banner, quote
+from ._program import (
+    Broken,
+    Died,
+    NoAnswer,
+    Program,
+    ProtocolError,
+    Tail,
+    banner,
+    quote,
+    split_command,
+)
 from .base import InputMode, Response, Target, describe_exit
 
 __all__ = ["StdioTarget"]
@@ -53,39 +60,6 @@ _WORDS = {b"accept": Verdict.ACCEPTED, b"reject": Verdict.REJECTED}
 #: The adapters' last stderr line on a crash, ``crash: <error> at <file>:<line>[ in <func>]``:
 #: the file and line become the response's location.
 _CRASH_SITE = re.compile(r"crash: .* at (\S+:\d+)(?: in \S+)?")
-
-
-def _split_command(spec: str, prefix: str) -> list[str]:
-    """The argv of ``prefix + COMMAND ARGS``, split like a shell would, its program found.
-
-    Raises:
-        UsageError: the command line is empty, badly quoted, or its program cannot be found.
-    """
-    try:
-        argv = shlex.split(spec.removeprefix(prefix))
-    except ValueError as exc:
-        raise UsageError(
-            f"target {spec!r} cannot be split into words ({exc}); fix the quoting"
-        ) from None
-    if not argv:
-        raise UsageError(f"target {spec!r} names no program; write {prefix}COMMAND ARGS")
-    program = argv[0]
-    if os.sep in program:
-        if not os.path.isfile(program):
-            raise UsageError(f"target {spec!r}: {program!r} does not exist; check the path")
-        if not os.access(program, os.X_OK):
-            raise UsageError(
-                f"target {spec!r}: {program!r} is not executable; run 'chmod +x {program}' "
-                f"or name its interpreter ({prefix}sh {program})"
-            )
-        return argv
-    found = shutil.which(program)
-    if found is None:
-        raise UsageError(
-            f"target {spec!r}: program {program!r} is not on PATH; "
-            f"install it or give its path ({prefix}./my-consumer)"
-        )
-    return [found, *argv[1:]]
 
 
 def _frame(data: bytes) -> bytes:
@@ -127,7 +101,7 @@ class StdioTarget(Target):
         self.name = spec
         self.input_mode = InputMode.BYTES
         self.timeout = timeout
-        self.argv = _split_command(spec, "stdio:")
+        self.argv = split_command(spec, "stdio:")
         self._tail = Tail()
         self._broken: str | None = None
         self._program: Program | None = None
