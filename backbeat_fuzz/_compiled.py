@@ -21,7 +21,7 @@ import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from . import ecma
+from . import ecma, resolver
 from .errors import SchemaError
 from .formats import FORMATS
 
@@ -324,23 +324,16 @@ class _Compiler:
         return [self.node(schema) for schema in schemas]
 
     def resolve(self, ref: Any) -> Any:
-        """The schema a local ``#/json/pointer`` reference names."""
-        _require(isinstance(ref, str) and ref.startswith("#/"), f"$ref {ref!r} is not local")
+        """The schema a local ``#/json/pointer`` reference names (:func:`.resolver.pointer_nodes`
+        reads it), when no ``$id`` on the way changes what it is relative to."""
+        _require(isinstance(ref, str), f"$ref {ref!r} is not a string")
         _require(not self._scoped, "$ref inside a nested $id resource")
-        from urllib.parse import unquote  # only schemas with $ref pay for it, once
-
-        target = self.root
-        for segment in unquote(ref[2:]).split("/"):
-            if isinstance(target, list):
-                _require(segment.isascii() and segment.isdigit(), f"$ref {ref!r}")
-                _require(str(int(segment)) == segment and int(segment) < len(target), ref)
-                target = target[int(segment)]
-            else:
-                key = segment.replace("~1", "/").replace("~0", "~")
-                _require(isinstance(target, dict) and key in target, f"$ref {ref!r}")
-                target = target[key]
-            _require(not (isinstance(target, dict) and "$id" in target), "$ref into a $id")
-        return target
+        try:
+            nodes = resolver.pointer_nodes(self.root, ref)
+        except resolver.PointerError as exc:
+            raise NotCompilable(str(exc)) from None
+        _require(not any(isinstance(n, dict) and "$id" in n for n in nodes[1:]), "$ref into a $id")
+        return nodes[-1]
 
 
 # ---------------------------------------------------------------- keyword compilers

@@ -61,6 +61,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis.errors import HypothesisWarning, InvalidArgument, NoSuchExample, Unsatisfiable
 
+from . import resolver
 from .contract import MessageKind, load_contract
 from .errors import SchemaError, UnsupportedSchemaError, UsageError
 from .model import canonical_text
@@ -347,11 +348,10 @@ def constraints(node: Any) -> Any:
 
 
 def _resolve(root: dict[str, Any], ref: str) -> Any:
-    node: Any = root
-    for token in ref[2:].split("/"):
-        part = token.replace("~1", "/").replace("~0", "~")
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
+    try:
+        return resolver.pointer_target(root, ref)
+    except resolver.PointerError:  # names nothing: no fields behind it
+        return None
 
 
 def field_paths(schema: dict[str, Any]) -> set[str]:

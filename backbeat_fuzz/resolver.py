@@ -21,7 +21,7 @@ from .errors import SchemaError
 if TYPE_CHECKING:
     from referencing import Registry, Resource
 
-__all__ = ["check_refs", "make_registry", "pointer_target"]
+__all__ = ["PointerError", "check_refs", "make_registry", "pointer_nodes", "pointer_target"]
 
 #: Draft 2020-12 keywords whose value is a schema, a list of schemas, or a map of schemas:
 #: where references can be (``const``, ``enum`` and ``examples`` hold data, never read).
@@ -205,19 +205,58 @@ def _unresolvable(exc: Exception, what: str) -> SchemaError:
     return SchemaError(f"{what} does not resolve; fix the reference or add what it names")
 
 
-def pointer_target(root: Any, ref: str) -> Any:
-    """The node a document-local ``#/json/pointer`` reference names in *root*.
+class PointerError(LookupError):
+    """A ``$ref`` that is no JSON pointer into its own document, or names nothing there.
+
+    Attributes:
+        ref: the reference.
+        why: what is wrong, as a phrase after the reference ("names nothing: ...").
+    """
+
+    def __init__(self, ref: str, why: str) -> None:
+        super().__init__(f"$ref={ref!r} {why}")
+        self.ref = ref
+        self.why = why
+
+
+def _step(node: Any, key: str, ref: str) -> Any:
+    """The child *key* (an unescaped reference token) names in *node*."""
+    if isinstance(node, list):
+        if key.isascii() and key.isdigit() and str(int(key)) == key and int(key) < len(node):
+            return node[int(key)]  # RFC 6901: a decimal index, no sign, no leading zero
+    elif isinstance(node, Mapping) and key in node:
+        return node[key]
+    raise PointerError(ref, f"names nothing: there is no {key!r} where it leads")
+
+
+def pointer_nodes(root: Any, ref: str) -> list[Any]:
+    """The nodes a document-local ``#/json/pointer`` reference passes through in *root*: the
+    root first, the node it names last.
+
+    The one reading of a JSON pointer in the package: the fragment is %-decoded (it is a URI
+    fragment), split on ``/``, and each token unescaped by RFC 6901 (``~1`` is ``/``, then ``~0``
+    is ``~``); an array takes a decimal index without sign or leading zero.
 
     Raises:
-        LookupError: *ref* is not document-local, or names nothing.
+        PointerError: *ref* is not ``#`` or ``#/...`` (another document, an anchor), or names
+            nothing in *root*.
     """
-    if not ref.startswith("#"):
-        raise LookupError(ref)
-    node: Any = root
-    for part in filter(None, ref[1:].split("/")):
-        key = part.replace("~1", "/").replace("~0", "~")
-        try:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        except (KeyError, IndexError, ValueError, TypeError):
-            raise LookupError(ref) from None
-    return node
+    from urllib.parse import unquote
+
+    fragment = unquote(ref[1:]) if ref.startswith("#") else None
+    if fragment is None or fragment[:1] not in ("", "/"):
+        raise PointerError(ref, "names another document or an anchor, not a '#/...' pointer")
+    nodes = [root]
+    for token in fragment.split("/")[1:]:
+        nodes.append(_step(nodes[-1], token.replace("~1", "/").replace("~0", "~"), ref))
+    return nodes
+
+
+def pointer_target(root: Any, ref: str) -> Any:
+    """The node a document-local ``#/json/pointer`` reference names in *root* (see
+    :func:`pointer_nodes`).
+
+    Raises:
+        PointerError: *ref* is not document-local, or names nothing.
+    """
+    return pointer_nodes(root, ref)[-1]

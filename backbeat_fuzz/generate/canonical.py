@@ -12,33 +12,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .. import resolver
+from .. import resolver, vocabulary
 from ..errors import UnsupportedSchemaError
 
 __all__ = ["ANNOTATIONS", "JSON_TYPES", "SUPPORTED", "canonicalise"]
 
 JSON_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
 
-#: Keywords that carry no assertion: dropped.
-ANNOTATIONS = frozenset(
-    {
-        "$schema",
-        "$id",
-        "$comment",
-        "$anchor",
-        "$defs",
-        "definitions",
-        "title",
-        "description",
-        "examples",
-        "default",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "contentMediaType",
-        "contentEncoding",
-    }
-)
+#: Keywords that carry no assertion: dropped (and ``$id``, ``definitions``: references are
+#: resolved by then).
+ANNOTATIONS = vocabulary.ANNOTATIONS | {"$id", "definitions"}
 
 #: Keywords the generators honour (after ``$ref`` and ``allOf`` are gone).
 SUPPORTED = frozenset(
@@ -73,15 +56,13 @@ _TIGHTEN_MIN = ("minimum", "exclusiveMinimum", "minLength", "minItems")
 
 
 def _pointer(root: Mapping[str, Any], ref: str, where: str) -> Any:
-    if not ref.startswith("#"):  # the contract refused every $ref leading out of the folder
-        raise UnsupportedSchemaError(
-            f"$ref={ref!r} at {where} names another document, which the generators do not "
-            "follow; inline it under $defs and use '#/$defs/...'"
-        )
     try:
         return resolver.pointer_target(root, ref)
-    except LookupError:
-        raise UnsupportedSchemaError(f"$ref={ref!r} at {where} does not resolve") from None
+    except resolver.PointerError as exc:  # the contract refused every $ref out of the folder
+        raise UnsupportedSchemaError(
+            f"$ref={ref!r} at {where or '/'} {exc.why}; the generators follow '#/...' pointers "
+            "into the same schema only: inline what it names under $defs and use '#/$defs/...'"
+        ) from None
 
 
 def _merge_type(a: Any, b: Any) -> list[str]:
