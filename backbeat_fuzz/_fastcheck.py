@@ -35,6 +35,7 @@ from .ecma import compile_pattern
 from .errors import SchemaError
 from .formats import FORMATS
 from .jsontext import MAX_DEPTH
+from .vocabulary import ANNOTATIONS
 
 Check = Callable[[Any], bool]
 
@@ -165,24 +166,7 @@ _OBJECT_KEYWORDS = frozenset(
 )
 _ARRAY_KEYWORDS = frozenset({"items", "minItems", "maxItems"})
 #: Keywords that never change a verdict (annotations and schema bookkeeping).
-_ANNOTATIONS = frozenset(
-    {
-        "$schema",
-        "$defs",
-        "$comment",
-        "$anchor",
-        "$dynamicAnchor",
-        "title",
-        "description",
-        "examples",
-        "default",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "contentMediaType",
-        "contentEncoding",
-    }
-)
+_ANNOTATIONS = ANNOTATIONS | {"$dynamicAnchor"}
 #: Every keyword the fast check asserts; a schema with another (``x-*`` excepted) has no check.
 KEYWORDS = frozenset(
     {"type", "const", "enum", "pattern", "format", "$ref", "allOf", *_LEAVES}

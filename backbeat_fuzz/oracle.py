@@ -38,6 +38,7 @@ from ._compiled import (
 from .errors import UnsupportedSchemaError, UsageError
 from .formats import FORMATS
 from .rulenames import rule_name
+from .vocabulary import ASSERTED
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -317,49 +318,6 @@ def _printable(value: Any) -> Any:
     return value
 
 
-#: Every keyword the reference engine asserts (jsonschema's draft 2020-12 ``VALIDATORS``; a test
-#: keeps them equal): the compiler must cover each one a schema uses, and ignores the others.
-_ASSERTED = frozenset(
-    {
-        "$dynamicRef",
-        "$ref",
-        "additionalProperties",
-        "allOf",
-        "anyOf",
-        "const",
-        "contains",
-        "dependentRequired",
-        "dependentSchemas",
-        "enum",
-        "exclusiveMaximum",
-        "exclusiveMinimum",
-        "format",
-        "if",
-        "items",
-        "maxItems",
-        "maxLength",
-        "maxProperties",
-        "maximum",
-        "minItems",
-        "minLength",
-        "minProperties",
-        "minimum",
-        "multipleOf",
-        "not",
-        "oneOf",
-        "pattern",
-        "patternProperties",
-        "prefixItems",
-        "properties",
-        "propertyNames",
-        "required",
-        "type",
-        "unevaluatedItems",
-        "unevaluatedProperties",
-        "uniqueItems",
-    }
-)
-
 #: What ``SchemaOracle(engine=...)`` takes.
 ENGINES = ("auto", "compiled", "jsonschema")
 
@@ -393,7 +351,7 @@ class SchemaOracle:
         self._compiled: CompiledSchema | None = None
         if engine != "jsonschema":
             try:
-                self._compiled = compile_schema(schema, _ASSERTED)
+                self._compiled = compile_schema(schema, ASSERTED)
             except NotCompilable as exc:
                 if engine == "compiled":
                     raise UnsupportedSchemaError(

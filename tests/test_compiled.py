@@ -30,6 +30,7 @@ from backbeat_fuzz.jsontext import JsonTextError, parse
 from backbeat_fuzz.model import Mutant
 from backbeat_fuzz.oracle import SchemaOracle
 from backbeat_fuzz.strategies import invalid_messages, valid_messages
+from backbeat_fuzz.vocabulary import ASSERTED
 
 KINDS = ["beatframe", "statusclaim", "barreport"]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -362,14 +363,14 @@ def test_an_unknown_engine_is_a_usage_error() -> None:
 
 def test_the_asserted_keywords_are_jsonschemas() -> None:
     validator_class, _ = oracle._reference()
-    assert frozenset(Draft202012Validator.VALIDATORS) == oracle._ASSERTED
-    assert frozenset(validator_class.VALIDATORS) == oracle._ASSERTED
+    assert frozenset(Draft202012Validator.VALIDATORS) == ASSERTED
+    assert frozenset(validator_class.VALIDATORS) == ASSERTED
 
 
 def test_every_keyword_the_reference_asserts_is_compiled_or_refused() -> None:
     compiled = set(_compiled.COMPILERS)
-    assert compiled <= oracle._ASSERTED  # the table names real keywords only
-    for keyword in oracle._ASSERTED - compiled:
+    assert compiled <= ASSERTED  # the table names real keywords only
+    for keyword in ASSERTED - compiled:
         assert SchemaOracle({keyword: {}}).engine == "jsonschema", keyword
 
 

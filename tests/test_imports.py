@@ -22,7 +22,7 @@ ROOT = PACKAGE.parent
 
 #: ARCHITECTURE.md's rows, top to bottom (module paths relative to the package, no ``.py``).
 LAYERS: list[set[str]] = [
-    {"errors", "defaults"},
+    {"errors", "defaults", "vocabulary"},
     {"_re2_syntax"},
     {"jsontext", "formats", "ecma"},
     {"resolver"},
