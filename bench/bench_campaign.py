@@ -342,7 +342,7 @@ def _report_valid(kind: str) -> float:
     )
     print(
         f"  {kind} valid: harness costs {ratio:.1f}x the floor "
-        f"(target <= {TARGET_RATIO:.0f}x: {verdict})"
+        f"(target <= {TARGET_RATIO:g}x: {verdict})"
     )
     print(
         f"    ms per example: floor {base.ms_per_example:.2f}, our strategies "
@@ -389,7 +389,7 @@ def run() -> None:
     verdict = "meets" if ratios[worst] <= TARGET_RATIO else "misses"
     print(
         f"  worst valid ratio {ratios[worst]:.1f}x, {worst} "
-        f"({verdict} the <= {TARGET_RATIO:.0f}x target)"
+        f"({verdict} the <= {TARGET_RATIO:g}x target)"
     )
     if ratios[worst] > TARGET_RATIO or PROFILE:
         stats = _profile(worst)

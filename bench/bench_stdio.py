@@ -279,7 +279,7 @@ def _report(label: str, rates: dict[str, Rate]) -> None:
         print(
             f"    stdio {language}: {vs_function:.2f}x the Python function target (target >= "
             f"{FUNCTION_RATIO}x: {_verdict(vs_function, FUNCTION_RATIO)}), {vs_cmd:,.0f}x its "
-            f"cmd: rate (target >= {CMD_RATIO:.0f}x: {_verdict(vs_cmd, CMD_RATIO)})"
+            f"cmd: rate (target >= {CMD_RATIO:g}x: {_verdict(vs_cmd, CMD_RATIO)})"
         )
 
 
