@@ -43,10 +43,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from backbeat_fuzz.campaign.planning import unit_seed  # the harness's own seeds
 from backbeat_fuzz.harness import (
     CampaignConfig,
     Unit,
-    _unit_seed,  # the bench replays the harness's own seeds
     plan_units,
     run_cell,
 )
@@ -215,7 +215,7 @@ def _units(kind: str, direction: str) -> tuple[list[Unit], int]:
 def _seed(unit: Unit) -> int:
     """The seed the harness gives *unit* in a campaign seeded with SEED, so that the in-process
     runs draw from the random stream the harness's do."""
-    return _unit_seed(SEED, unit)
+    return unit_seed(SEED, unit)
 
 
 def floor(kind: str, direction: str, *, split: bool = False) -> Timing:

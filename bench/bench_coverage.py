@@ -23,11 +23,11 @@ from typing import Any
 from bench_campaign import _importable
 from hypothesis import HealthCheck, given, seed, settings
 
+from backbeat_fuzz.campaign.planning import unit_seed  # the harness's own seeds
 from backbeat_fuzz.harness import (
     DEFAULT_MAX_EXAMPLES,
     CampaignConfig,
     Progress,
-    _unit_seed,  # exploration's own seeds
     plan_units,
     run_campaign,
 )
@@ -80,7 +80,7 @@ def _explored(kind: str) -> set[tuple[str, str]]:
             deadline=None,
             suppress_health_check=list(HealthCheck),
         )
-        @seed(_unit_seed(SEED, unit))
+        @seed(unit_seed(SEED, unit))
         @given(invalid_messages(kind, rules=[unit.rule], input_mode="str"))
         def draw(mutant: Any) -> None:
             seen.add((mutant.rule, mutant.note))

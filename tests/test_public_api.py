@@ -33,10 +33,6 @@ MODULES = _modules()
 INTERNAL: dict[str, dict[str, str]] = {
     "backbeat_fuzz.ci_snippets": {"main": "the click command of backbeat-fuzz ci-snippets"},
     "backbeat_fuzz.examples": {"check_command": "the click command of backbeat-fuzz examples"},
-    "backbeat_fuzz.harness": {
-        "Observation": "the Runner's record of one call, not used outside harness.py",
-        "Runner": "used by cli/fuzz.py and pytest_plugin.py only; harness.py is being reshaped",
-    },
     "backbeat_fuzz.pytest_plugin": {
         "pytest_addoption": "a pytest hook: pytest finds it by name",
         "pytest_collection_modifyitems": "a pytest hook: pytest finds it by name",

@@ -19,15 +19,8 @@ from typing import Any
 import pytest
 from _fuzzing import FUZZ, fuzz, put_consumers_on_path, sigint_reaches_children
 
-from backbeat_fuzz.harness import (
-    CampaignConfig,
-    _budget,
-    _coverage_sizes,
-    _plan_all,
-    plan_units,
-    run_campaign,
-    split_units,
-)
+from backbeat_fuzz.campaign.planning import budgets, coverage_sizes, plan_all
+from backbeat_fuzz.harness import CampaignConfig, plan_units, run_campaign, split_units
 from backbeat_fuzz.report import CampaignReport, merge_reports, read_json, write_json
 from backbeat_fuzz.workers import run_workers
 
@@ -70,8 +63,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_shards_partition_the_plan_deterministically_with_the_whole_plans_budgets() -> None:
     config = _config(max_examples=100)
-    whole, _ = _plan_all(config, "str")
-    budget = _budget(config, whole)
+    whole, _ = plan_all(config, "str")
+    budget = budgets(config, whole)
     for count in (2, 3, 7):
         shards = split_units(config, whole, "str", count)
         assert split_units(config, whole, "str", count) == shards  # the same in every process
@@ -79,13 +72,13 @@ def test_shards_partition_the_plan_deterministically_with_the_whole_plans_budget
         assert sum(map(len, shards)) == len(whole)
         for index, shard in enumerate(shards):
             assert plan_units(replace(config, shard=(index, count)), "str")[0] == shard
-            assert _budget(config, whole) == budget  # planned before the split, never per shard
+            assert budgets(config, whole) == budget  # planned before the split, never per shard
 
 
 def test_shards_are_balanced_by_cost_within_one_unit() -> None:
     config = _config(max_examples=100)
-    whole, _ = _plan_all(config, "str")
-    budget, covered = _budget(config, whole), _coverage_sizes(config, whole, "str")
+    whole, _ = plan_all(config, "str")
+    budget, covered = budgets(config, whole), coverage_sizes(config, whole, "str")
     cost = {u: covered[u] + (budget[u] or 0) for u in whole}
     for count in (2, 3):
         loads = [sum(cost[u] for u in shard) for shard in split_units(config, whole, "str", count)]

@@ -1,0 +1,186 @@
+"""One Hypothesis run over one unit of a campaign (:class:`UnitRun`).
+
+Each new finding key raises its own exception class (:func:`failure_class`), so Hypothesis
+shrinks each bug on its own and shrinking keeps the bug; a key found before this run is a
+witness, not a failure, so exploration goes on. ``--duration`` ends a run at once through
+:class:`OutOfTime`, a BaseException Hypothesis does not shrink. Hypothesis settings are set
+explicitly (not from its ``ci`` profile), so a run under ``CI=true`` behaves as its flags say.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, seed, settings
+from hypothesis import strategies as st
+from hypothesis.database import ExampleDatabase
+from hypothesis.errors import HypothesisWarning, InvalidArgument, Unsatisfiable
+
+from ..database import KeyedDatabase
+from ..findings import FindingKey
+from ..strategies import invalid_messages, valid_messages
+from .config import Unit
+from .observations import NotSent, Observation, unsatisfiable
+from .planning import unit_seed
+
+if TYPE_CHECKING:
+    from .runner import Runner
+
+__all__ = ["AppendOnly", "Failure", "OutOfTime", "UnitRun", "failure_class", "run_settings"]
+
+
+class OutOfTime(BaseException):
+    """--duration is spent: ends the Hypothesis run at once, generation and shrinking alike.
+
+    A BaseException, so Hypothesis does not take it for a failure to shrink; a finding seen
+    before it is already on disk (recorded when first seen)."""
+
+
+class Failure(Exception):
+    """A new bug inside a Hypothesis run; one subclass per key (see :func:`failure_class`)."""
+
+    def __init__(self, key: FindingKey, observation: Observation) -> None:
+        super().__init__(key.label)
+        self.key, self.observation = key, observation
+
+
+_FAILURES: dict[FindingKey, type[Failure]] = {}
+
+
+def failure_class(key: FindingKey) -> type[Failure]:
+    """The exception class of *key*: Hypothesis tells bugs apart by exception type."""
+    if key not in _FAILURES:
+        _FAILURES[key] = type(f"_Bug{len(_FAILURES)}", (Failure,), {})
+    return _FAILURES[key]
+
+
+class AppendOnly(ExampleDatabase):
+    """A database that keeps what it is given: later rounds of a unit replay examples of bugs
+    already found (they pass: known bugs are witnesses), and Hypothesis would delete them."""
+
+    def __init__(self, inner: ExampleDatabase) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def save(self, key: bytes, value: bytes) -> None:
+        self.inner.save(key, value)
+
+    def fetch(self, key: bytes) -> Iterable[bytes]:
+        return self.inner.fetch(key)
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        """Kept: the next campaign's first round decides what no longer fails."""
+
+    def move(self, src: bytes, dest: bytes, value: bytes) -> None:
+        self.inner.save(dest, value)
+
+
+def run_settings(examples: int, database: Any, unit: Unit, round_number: int) -> settings:
+    keyed = None if database is None else KeyedDatabase(database, unit.key)
+    if keyed is not None and round_number:
+        keyed = AppendOnly(keyed)
+    return settings(
+        settings.get_profile("default"),
+        max_examples=examples,
+        database=keyed,
+        derandomize=False,
+        deadline=None,
+        phases=tuple(p for p in Phase if p is not Phase.explain),  # explain costs ~10x the shrink
+        report_multiple_bugs=True,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+
+
+def _leaves(group: BaseExceptionGroup) -> Iterator[BaseException]:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            yield from _leaves(exc)
+        else:
+            yield exc
+
+
+class UnitRun:
+    """One Hypothesis run over *unit*: at most *examples* draws, seeded by the campaign seed,
+    the unit and the round; each new bug recorded at once and settled once shrunk."""
+
+    def __init__(self, runner: Runner, unit: Unit, examples: int, round_number: int = 0) -> None:
+        self.runner, self.unit = runner, unit
+        self.examples, self.round_number = examples, round_number
+        self.known = frozenset(runner.found)  # found before this run: witnesses, not failures
+        self.ran = 0
+
+    def run(self) -> int:
+        """Run it; returns the examples it ran (rejected draws not counted)."""
+        runner, unit = self.runner, self.unit
+        runner.progress.unit = unit
+
+        @given(self.strategy())
+        def body(example: Any) -> None:
+            self.check(example)
+
+        test = settings(run_settings(self.examples, runner.database, unit, self.round_number))(
+            seed(unit_seed(runner.seed, unit, self.round_number))(body)
+        )
+        for failure in self.failures(test):
+            runner.settle(failure.key, failure.observation)
+        return self.ran
+
+    def strategy(self) -> st.SearchStrategy[Any]:
+        """The unit's messages: valid ones, or the mutants of its rule the target can receive."""
+        config, unit = self.runner.config, self.unit
+        if unit.rule is None:
+            return valid_messages(
+                unit.kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
+            )
+        return invalid_messages(
+            unit.kind,
+            rules=[unit.rule],
+            schemas_dir=config.schemas_dir,
+            input_mode=self.runner.target.input_mode.value,
+        )
+
+    def check(self, example: Any) -> None:
+        """The test body: send *example*; raise the failure class of a new bug's key."""
+        runner = self.runner
+        try:
+            observation = runner.observe(self.unit, example)
+        except NotSent:
+            if runner.past_deadline():
+                raise OutOfTime from None
+            reject()
+        self.ran += 1
+        if observation is None:
+            return
+        key = runner.key_of(observation)
+        if key in self.known:  # found before this run: a witness, and exploration goes on
+            runner.found[key].witness(observation)
+            return
+        if key not in runner.found:  # on disk at once; replaced once shrunk
+            runner.record(key, observation)
+        raise failure_class(key)(key, observation)
+
+    def failures(self, test: Callable[[], None]) -> list[Failure]:
+        """Run *test*; the bugs it raised, one per key (Hypothesis groups several)."""
+        try:
+            with warnings.catch_warnings():  # e.g. "overly large repr" of a 1001-item mutant
+                warnings.simplefilter("ignore", HypothesisWarning)
+                test()
+        except InvalidArgument as exc:  # a schema the generators cannot satisfy, found late
+            raise unsatisfiable(self.unit, exc) from None
+        except Unsatisfiable as exc:
+            if not self.runner.past_deadline() and not self.runner.retired(self.unit):
+                raise unsatisfiable(self.unit, exc) from None
+        except Failure as failure:
+            return [failure]
+        except OutOfTime:
+            return []
+        except BaseExceptionGroup as group:
+            failures = [e for e in _leaves(group) if isinstance(e, Failure)]
+            if len(failures) < len(group.exceptions):
+                raise
+            return failures
+        return []

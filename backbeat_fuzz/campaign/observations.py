@@ -1,0 +1,171 @@
+"""What a campaign sees: one wrong verdict (:class:`Observation`), one finding while it grows
+(:class:`Found`), and what they become in the corpus and the report.
+
+The helpers here judge nothing: they carry what the target did and what the generator
+promised, so the runner can key, record and report it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis.errors import InvalidArgument
+
+from ..corpus import CorpusEntry, Expected
+from ..errors import UsageError
+from ..findings import Direction, FindingKey, FindingStatus, Witness
+from ..jsontext import JsonTextError, parse
+from ..model import Mutant, Outcome, canonical_text
+from ..report import Finding
+from ..signature import mask
+from ..targets import Response
+from .config import Unit
+
+__all__ = [
+    "Found",
+    "NotSent",
+    "Observation",
+    "attributable",
+    "expected_of",
+    "parsed_or_none",
+    "payload",
+    "signature_of",
+    "unsatisfiable",
+]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One wrong verdict: the message, the unit it came from and what the target did."""
+
+    unit: Unit
+    data: bytes
+    parsed: Any
+    note: str
+    response: Response
+    outcome: Outcome
+    origin: Any = None  # the valid message a mutant was made from
+    location: str = ""  # the JSON location a mutant edits (issues[0].code)
+
+    @property
+    def field(self) -> str:
+        """The top-level field a mutant edits, or ""."""
+        return re.split(r"[.\[]", self.location, maxsplit=1)[0]
+
+
+class NotSent(Exception):
+    """The message was not sent: the deadline passed, or the unit spent its hang budget."""
+
+
+@dataclass
+class Found:
+    """A finding while the campaign runs: its headline and everything it was seen under."""
+
+    key: FindingKey
+    headline: Observation
+    status: FindingStatus
+    corpus_path: str | None = None
+    fields: tuple[str, ...] = ()
+    witnesses: dict[tuple[str, str | None, str], Witness] = field(default_factory=dict)
+    kinds: dict[str, None] = field(default_factory=dict)
+    rules: dict[str | None, None] = field(default_factory=dict)
+
+    def witness(self, observation: Observation) -> None:
+        unit = observation.unit
+        self.kinds.setdefault(unit.kind)
+        self.rules.setdefault(unit.rule)
+        slot = (unit.kind, unit.rule, observation.note)
+        if slot not in self.witnesses and len(self.witnesses) < 12:
+            self.witnesses[slot] = Witness(unit.kind, unit.rule, observation.note, observation.data)
+
+    def finding(self, message_type: str | None) -> Finding:
+        """The report's record of this finding (*message_type*: its headline kind's ``type``)."""
+        headline = self.headline
+        return Finding(
+            outcome=self.key.outcome,
+            signature=self.key.label,
+            kind=headline.unit.kind,
+            message_type=message_type,
+            rule=headline.unit.rule,
+            data=headline.data,
+            detail=headline.response.detail,
+            corpus_path=self.corpus_path,
+            note=headline.note,
+            status=self.status,
+            fields=self.fields,
+            kinds=tuple(self.kinds),
+            rules=tuple(self.rules),
+            witnesses=tuple(self.witnesses.values()),
+            location=headline.response.location,
+            output=headline.response.output,
+        )
+
+    def corpus_entry(self, message_type: str | None, target: str, seed: int) -> CorpusEntry:
+        """The corpus's record of this finding's headline."""
+        headline = self.headline
+        return CorpusEntry(
+            kind=headline.unit.kind,
+            message_type=message_type,
+            rule=headline.unit.rule,
+            expected=expected_of(headline.unit.direction),
+            outcome=self.key.outcome,
+            data=headline.data,
+            detail=headline.response.detail,
+            target=target,
+            seed=seed,
+            note=headline.note,
+            signature=self.key.label,
+            fields=self.fields,
+            location=headline.response.location,
+        )
+
+
+def expected_of(direction: Direction) -> Expected:
+    return {
+        Direction.VALID: Expected.ACCEPT,
+        Direction.INVALID: Expected.REJECT,
+        Direction.PROBE: Expected.EITHER,
+    }[direction]
+
+
+def payload(example: Any) -> tuple[bytes, Any, str, Any, str]:
+    if isinstance(example, Mutant):
+        return example.data, example.parsed, example.note, example.origin, example.location
+    return canonical_text(example).encode(), example, "", None, ""
+
+
+def unsatisfiable(unit: Unit, exc: Exception) -> UsageError:
+    """One line for a schema the generators cannot draw *unit*'s messages from."""
+    if isinstance(exc, InvalidArgument):
+        return UsageError(
+            f"cannot generate {unit.key} messages from the schema ({exc}); fix the schema"
+        )
+    return UsageError(
+        f"no {unit.key} message could be generated: every draw was rejected; check "
+        "that the schema can be satisfied (its example should validate)"
+    )
+
+
+def signature_of(response: Response) -> str:
+    """The target's signature, or its detail masked when the target gives none."""
+    return response.signature or mask(response.detail)
+
+
+def attributable(parsed: Any) -> bool:
+    """True for a JSON object that can be sent as canonical text (no NaN or inf in it)."""
+    if not isinstance(parsed, dict):
+        return False
+    try:
+        canonical_text(parsed)
+    except ValueError:
+        return False
+    return True
+
+
+def parsed_or_none(data: bytes) -> Any:
+    try:
+        return parse(data)
+    except JsonTextError:
+        return None
