@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Mutant", "Outcome", "Verdict", "canonical_text"]
+__all__ = ["EditAction", "Mutant", "Outcome", "Verdict", "canonical_text"]
 
 
 def canonical_text(message: Any) -> str:
@@ -20,6 +20,39 @@ def canonical_text(message: Any) -> str:
 
 
 _REPR_LIMIT = 300
+#: How long a value is shown in a mutant's :attr:`Mutant.summary` before it is cut.
+_SHOWN_LIMIT = 60
+
+
+class EditAction(enum.StrEnum):
+    """How a mutation edits a valid message (an ``Edit``'s action, a :class:`Mutant`'s).
+
+    Attributes:
+        SET: the value at the edit's path becomes the edit's value (the field is added when
+            absent).
+        DELETE: the field at the edit's path is removed.
+        RAW: the edit's value is JSON text (``1e400``, ``NaN``) written in place of the field's
+            value, so the message cannot be held as a Python object.
+        ROOT: the whole message becomes the edit's value (an array, a string, a swapped pair).
+        BYTES: the edit's value is the exact bytes to send (a truncated text, a byte-order
+            mark, invalid UTF-8); its path names the top-level field it is about, if any.
+    """
+
+    SET = "set"
+    DELETE = "delete"
+    RAW = "raw"
+    ROOT = "root"
+    BYTES = "bytes"
+
+
+def _shown(value: Any, inside_string: bool = False) -> str:
+    """A value as a summary quotes it: JSON text, a string's content alone (escaped, no
+    quotes) where both sides are strings, cut after :data:`_SHOWN_LIMIT` characters."""
+    text = json.dumps(value, ensure_ascii=False)
+    text = text[1:-1] if inside_string and value else text  # "" stays visible
+    if len(text) <= _SHOWN_LIMIT:
+        return f"`{text}`"
+    return f"`{text[:_SHOWN_LIMIT]}...` ({len(text)} characters)"
 
 
 @dataclass(frozen=True)
@@ -41,6 +74,8 @@ class Mutant:
             (``"1e400"``), or None for a removed field and for whole-text edits.
         probe: True for an implementation-limit probe (nesting deeper than 64): the contract
             lets a consumer accept or reject it, so only a crash or a hang is a finding.
+        action: how the edit changed the message (:class:`EditAction`); None for a mutant
+            not made by the catalogue.
     """
 
     kind: str
@@ -53,6 +88,30 @@ class Mutant:
     before: Any = field(default=None, repr=False, compare=False)
     after: Any = field(default=None, repr=False, compare=False)
     probe: bool = False
+    action: EditAction | None = field(default=None, compare=False)
+
+    @property
+    def summary(self) -> str:
+        """What was broken, where, and how, in one line: ``violates `hlc.pattern` at $.hlc
+        (was `7ffd:0001:abcd`, became `7ffd:0001:abcd\\n`)``; a whole-text edit names what was
+        done instead (``violates `json.bom` in the JSON text (a UTF-8 byte-order mark)``)."""
+        where = f"at $.{self.location}" if self.location else "at $"
+        if self.action is EditAction.BYTES and not self.location:
+            where = "in the JSON text"
+        return f"violates `{self.rule}` {where} ({self._change()})"
+
+    def _change(self) -> str:
+        strings = isinstance(self.before, str) and isinstance(self.after, str)
+        if self.action is EditAction.DELETE:
+            return f"was {_shown(self.before)}, removed"
+        if self.action is EditAction.RAW:
+            return f"was {_shown(self.before)}, became `{self.after}`"
+        if self.action is EditAction.SET and self.before is None:
+            return f"set to {_shown(self.after)}"
+        if self.action is EditAction.SET:
+            before, after = _shown(self.before, strings), _shown(self.after, strings)
+            return f"was {before}, became {after}"
+        return self.note
 
     def __repr__(self) -> str:
         text = self.text

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from .errors import UsageError, did_you_mean
 from .generate import coverage
 from .generate.coverage import Case, Skipped
-from .generate.mutations import FAMILIES, PROBES, MutationOp, is_probe
+from .generate.edits import MutationOp
+from .generate.mutations import FAMILIES, PROBES, is_probe
 from .generate.plan import KindPlan, compile_kind, get_path
 from .generate.values import Options
 from .model import Mutant

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backbeat_fuzz import oracle, validator
-from backbeat_fuzz.generate import mutations
+from backbeat_fuzz.generate import violators
 from backbeat_fuzz.generate.plan import compile_kind
 from backbeat_fuzz.model import Mutant
 from backbeat_fuzz.oracle import SchemaOracle
@@ -51,7 +51,7 @@ def _as_catalogue(location: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def test_the_oracle_the_catalogue_and_the_validator_share_one_function() -> None:
-    assert oracle.rule_name is mutations.rule_name is validator.rule_name is rule_name
+    assert oracle.rule_name is violators.rule_name is validator.rule_name is rule_name
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_an_index_and_the_item_marker_name_the_same_rule(location: list[Any], ke
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_mutant_names_its_rule_as_the_oracle_reports_it(kind: str) -> None:
-    with _spy(mutations) as named:  # a fresh catalogue, not the cached one
+    with _spy(violators) as named:  # a fresh catalogue, not the cached one
         plan = compile_kind.__wrapped__(kind)
     schema_rules = {op.rule for op in plan.ops if not op.rule.startswith(("json.", "rules."))}
     assert schema_rules and schema_rules <= set(named), schema_rules - set(named)

@@ -594,7 +594,7 @@ def test_every_coverage_mutant_is_rejected_with_its_rule(kind: str) -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_variant_of_every_operator_is_covered_or_skipped_for_a_reason(kind: str) -> None:
     from backbeat_fuzz.generate.coverage import example_of
-    from backbeat_fuzz.generate.mutations import json_location
+    from backbeat_fuzz.generate.edits import json_location
     from backbeat_fuzz.generate.plan import apply_edit, compile_kind, get_path
 
     plan = compile_kind(kind)

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..rules import CrossFieldRule
 from .edges import EDGES, FORMAT_EDGES, Pairs, edge_values
-from .mutations import json_location
+from .edits import json_location
 from .plan import KindPlan, get_path
 from .values import (
     Path,

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from ..model import Mutant, canonical_text
 from .boundaries import Case, boundary_cases
-from .mutations import MutationOp, json_location
+from .edits import MutationOp, json_location
 from .plan import KindPlan, apply_edit, get_path
 
 __all__ = [

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..jsontext import JSON_RULES, MAX_DEPTH
 from ..model import canonical_text
-from .mutations import Edit, MutationOp
+from .edits import Edit, EditAction, MutationOp
 
 __all__ = ["TEXT_MUTATIONS", "text_ops"]
 
@@ -23,7 +23,7 @@ _SENTINEL = "\u0001backbeat-fuzz-sentinel\u0001"
 
 def _bytes(note: str, data: bytes, where: str | None = None) -> Edit:
     """An edit of the whole text; *where* names the top-level field it is about, if any."""
-    return Edit(note, "bytes", () if where is None else (where,), data)
+    return Edit(note, EditAction.BYTES, () if where is None else (where,), data)
 
 
 def _text(message: Any) -> str:

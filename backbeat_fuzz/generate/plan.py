@@ -1,9 +1,10 @@
 """Compile one message kind into a plan: a valid-message strategy and its mutation operators.
 
 The plan walks the canonical schema once, collecting each node by path (to materialise optional
-fields and array items a mutation needs) and asking every violator of the catalogue for its
-operators. Cross-field rules become both a repair step for valid messages (swap the two fields
-when the draw broke the rule) and operators that break the rule by the smallest step.
+fields and array items a mutation needs) and asking the catalogue for the operators of each
+node's keywords (:func:`.mutations.operators`). Cross-field rules become both a repair step for
+valid messages (swap the two fields when the draw broke the rule) and operators that break the
+rule by the smallest step.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from ..model import Mutant, canonical_text
 from ..rules import CrossFieldRule
 from ..validator import MessageValidator
 from .canonical import canonicalise
+from .edits import Context, Edit, EditAction, MutationOp, json_location
 from .jsontext import text_ops
-from .mutations import RAW, VIOLATORS, Context, Edit, MutationOp, is_probe, json_location
+from .mutations import is_probe, operators
 from .simplest import simplest_value
 from .values import Options, Path, ValueBuilder, set_path
 
@@ -51,14 +53,14 @@ def _delete(message: Any, path: Path) -> Any:
 
 def apply_edit(message: Any, edit: Edit) -> tuple[bytes, Any]:
     """Apply *edit*: the exact bytes to send, and the parsed object (None for text-level edits)."""
-    if edit.action == "bytes":
+    if edit.action is EditAction.BYTES:
         return edit.value, None
-    if edit.action == RAW:
+    if edit.action is EditAction.RAW:
         text = canonical_text(set_path(message, edit.path, _SENTINEL))
         return text.replace(canonical_text(_SENTINEL), edit.value).encode(), None
-    if edit.action == "delete":
+    if edit.action is EditAction.DELETE:
         mutated = _delete(message, edit.path)
-    elif edit.action == "root":
+    elif edit.action is EditAction.ROOT:
         mutated = edit.value
     else:
         mutated = set_path(message, edit.path, edit.value)
@@ -105,11 +107,20 @@ def _rule_edits(rule: CrossFieldRule) -> MutationOp:
             )
         swapped = {**message, rule.left: right, rule.right: left}
         edits = [
-            Edit(f"{rule.left} set just past {rule.right}", "set", (rule.left,), target_left),
-            Edit(f"{rule.right} set just past {rule.left}", "set", (rule.right,), target_right),
+            Edit(
+                f"{rule.left} set just past {rule.right}", EditAction.SET, (rule.left,), target_left
+            ),
+            Edit(
+                f"{rule.right} set just past {rule.left}",
+                EditAction.SET,
+                (rule.right,),
+                target_right,
+            ),
         ]
         if not rule.holds(swapped):  # both fields at their bounds: one step breaks a bound too
-            edits.append(Edit(f"{rule.left} and {rule.right} swapped", "root", (), swapped))
+            edits.append(
+                Edit(f"{rule.left} and {rule.right} swapped", EditAction.ROOT, (), swapped)
+            )
         return edits
 
     return MutationOp(
@@ -138,7 +149,7 @@ def _hints(schema: Mapping[str, Any]) -> dict[Path, Any]:
 
 
 def _after(edit: Edit) -> Any:
-    return None if edit.action in ("delete", "bytes") else edit.value
+    return None if edit.action in (EditAction.DELETE, EditAction.BYTES) else edit.value
 
 
 @dataclass(frozen=True)
@@ -191,6 +202,7 @@ class KindPlan:
             before=get_path(message, edit.path) if edit.path else None,
             after=_after(edit),
             probe=is_probe(op.rule),
+            action=edit.action,
         )
         return Judged(mutant, rules == {op.rule})
 
@@ -251,12 +263,7 @@ def compile_kind(
     builder = ValueBuilder(options, _hints(kind.schema))
     nodes = dict(_walk(root, ()))
     ctx = Context(other_strings=_other_strings(kind, list(validator.contract)))
-    ops = [
-        op
-        for path, node in nodes.items()
-        for violate in VIOLATORS.values()
-        for op in violate(node, path, ctx)
-    ]
+    ops = [op for path, node in nodes.items() for op in operators(node, path, ctx)]
     ops += [_rule_edits(rule) for rule in kind.rules]
     ops += list(text_ops())
     valid = builder.build(root).map(lambda m: _swap(m, kind.rules) if isinstance(m, dict) else m)
