@@ -44,13 +44,18 @@ def test_variants_list_every_coverage_mutant_of_the_selection() -> None:
     lines = result.output.splitlines()
     expected = coverage_mutants("barreport", rules=["issues[].code"])
     assert len(lines) == len(expected) + 1 and lines[-1] == f"{len(expected)} variants"
-    assert any(
-        line.split()[:3] == ["barreport", "issues[].code.pattern", "issues[0].code"]
-        and line.endswith("a '0x' prefix")
-        for line in lines
-    )
+    assert (
+        "barreport           violates `issues[].code.pattern` at $.issues[0].code "
+        "(was `a`, became `0xa`): a '0x' prefix"
+    ) in lines
     whole = _run("--variants", "--kind", "beatframe", "--rule", "json.bom").output.splitlines()
-    assert whole[0].split() == ["beatframe", "json.bom", "-", "a", "UTF-8", "byte-order", "mark"]
+    assert whole[0] == (
+        "beatframe           violates `json.bom` in the JSON text (a UTF-8 byte-order mark)"
+    )
+    deep = _run("--variants", "--kind", "beatframe", "--rule", "json.too_deep").output
+    assert deep.splitlines()[0] == (
+        "beatframe    probe  violates `json.too_deep` at $.x_deep (an extra field nested 65 deep)"
+    )
 
 
 def test_variants_as_json() -> None:
@@ -62,6 +67,7 @@ def test_variants_as_json() -> None:
             "location": "x_deep",
             "note": "an extra field nested 65 deep",
             "probe": True,
+            "summary": "violates `json.too_deep` at $.x_deep (an extra field nested 65 deep)",
         }
     ]
 

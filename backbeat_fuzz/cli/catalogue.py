@@ -1,8 +1,9 @@
 """What ``backbeat-fuzz mutations`` prints: the catalogue's rules, or every variant of them.
 
 One line per rule (kind, rule, family, ``probe`` where either verdict is right, description),
-or with ``--variants`` one line per variant of the coverage phase (kind, rule, the field it
-edits, what it does); ``--json`` prints the same records as a JSON array.
+or with ``--variants`` one line per variant of the coverage phase (kind, ``probe``, the
+mutant's summary: the rule it violates, where, the value before and after, and its note);
+``--json`` prints the same records as a JSON array.
 """
 
 from __future__ import annotations
@@ -48,19 +49,22 @@ def _record(mutant: Mutant) -> dict[str, object]:
         "location": mutant.location,
         "note": mutant.note,
         "probe": mutant.probe,
+        "summary": mutant.summary,
     }
 
 
+def _variant(mutant: Mutant) -> str:
+    """``violates `hlc.pattern` at $.hlc (was `7ffd:0001:abcd`, became `7ffd...\\n`): trailing
+    newline`` (the note is left out where the summary already ends with it)."""
+    summary = mutant.summary
+    return summary if summary.endswith(f"({mutant.note})") else f"{summary}: {mutant.note}"
+
+
 def render_variants(mutants: Sequence[Mutant], as_json: bool) -> str:
-    """The coverage phase's variants, one a line (the field edited; ``-`` for the whole
-    message) with a closing count, or as JSON."""
+    """The coverage phase's variants, one a line (kind, ``probe`` where either verdict is
+    right, the mutant's :attr:`~backbeat_fuzz.model.Mutant.summary` and its note) with a
+    closing count, or as JSON."""
     if as_json:
         return json.dumps([_record(m) for m in mutants], indent=2)
-    rule_width = max((len(m.rule) for m in mutants), default=0)
-    where_width = max((len(m.location or "-") for m in mutants), default=0)
-    lines = [
-        f"{m.kind:<12} {m.rule:<{rule_width}}  {m.location or '-':<{where_width}}  "
-        f"{_tag(m.probe):<5}  {m.note}"
-        for m in mutants
-    ]
+    lines = [f"{m.kind:<12} {_tag(m.probe):<5}  {_variant(m)}" for m in mutants]
     return "\n".join([*lines, _footer(len(mutants), "variants", sum(m.probe for m in mutants))])
