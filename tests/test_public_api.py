@@ -4,12 +4,15 @@ For each module of :mod:`backbeat_fuzz`: ``__all__`` exists, every name in it ex
 function or class the module defines at top level without a leading underscore is in it, unless
 it is listed in :data:`INTERNAL` with the reason it is public to the package only. Read from the
 source (:mod:`ast`), so what is imported into a module is not mistaken for what it defines.
+The documented API (docs/api.md) is exactly the ``__all__`` of the modules it lists, and every
+import the README and the docs show is of a documented name.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ import pytest
 import backbeat_fuzz
 
 PACKAGE = Path(backbeat_fuzz.__file__).parent
+ROOT = PACKAGE.parent
 
 
 def _modules() -> list[str]:
@@ -95,3 +99,51 @@ def test_the_internal_list_names_only_what_exists() -> None:
     for name, reasons in INTERNAL.items():
         assert set(reasons) <= _defined(_source(name)), name
         assert all(reasons.values()), name
+
+
+def _documented() -> dict[str, list[str]]:
+    """docs/api.md: module (a ``## `name``` heading) -> the names listed under it, in order."""
+    documented: dict[str, list[str]] = {}
+    module = None
+    for line in (ROOT / "docs" / "api.md").read_text(encoding="utf-8").splitlines():
+        heading = re.fullmatch(r"## `([\w.]+)`", line)
+        listed = re.match(r"- `(\w+)`:", line)
+        if heading:
+            module = documented.setdefault(heading[1], [])
+        elif listed and module is not None:
+            module.append(listed[1])
+    return documented
+
+
+DOCUMENTED = _documented()
+
+
+def test_the_documented_api_is_each_modules_all() -> None:
+    assert set(DOCUMENTED) == {"backbeat_fuzz", "backbeat_fuzz.strategies"}
+    for name, listed in DOCUMENTED.items():
+        exported = importlib.import_module(name).__all__
+        assert len(set(listed)) == len(listed), f"docs/api.md lists a name twice under {name}"
+        assert set(listed) == set(exported), (
+            f"{name}: in __all__ but not docs/api.md: {sorted(set(exported) - set(listed))}; "
+            f"in docs/api.md but not __all__: {sorted(set(listed) - set(exported))}"
+        )
+
+
+_IMPORT = re.compile(r"^from (backbeat_fuzz[\w.]*) import ([\w, ]+)$", re.MULTILINE)
+
+
+def _shown_imports() -> list[tuple[str, str, str]]:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return [
+        (page.name, module, name.strip())
+        for page in pages
+        for module, names in _IMPORT.findall(page.read_text(encoding="utf-8"))
+        for name in names.split(",")
+    ]
+
+
+def test_every_import_the_docs_show_is_of_a_documented_name() -> None:
+    shown = _shown_imports()
+    assert len(shown) >= 5, shown  # the README's examples are found at all
+    undocumented = [s for s in shown if s[2] not in DOCUMENTED.get(s[1], [])]
+    assert not undocumented, f"(page, module, name) not in docs/api.md: {undocumented}"
