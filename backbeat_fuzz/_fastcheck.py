@@ -4,16 +4,16 @@ Measured with cProfile on ``backbeat-validate --file`` over 100,000 valid lines,
 path spends half its time in the compiled closures (a Python call per keyword, per field) and a
 third in the strict parse (a Python hook on every number and every object). Most messages in a
 stream are valid and need no explanation, so this module answers one question fast: *is this
-text surely a valid message?*
+parsed message surely valid?* (:mod:`._fastparse` parses, and proves the text rules it can.)
 
-- :func:`parse_plain` parses with the C scanner and only the hooks that cost nothing on good
-  input: a ``NaN``/``Infinity`` literal or a duplicate key stops it. It refuses a byte-order
-  mark, invalid UTF-8, trailing data and any lone surrogate (raw, or a ``\\ud800``-style escape).
-- :func:`compile_check` turns a schema and its cross-field rules into one function per object
-  or array node, with every leaf keyword inlined as an expression. Besides the schema, the check
-  proves what the parse left open: every number is finite and within a double, and arrays and
-  objects nest at most :data:`~backbeat_fuzz.jsontext.MAX_DEPTH` deep (unknown fields are walked
-  by :func:`plain`).
+:func:`compile_check` turns a schema and its cross-field rules into one function per object or
+array node, with every leaf keyword inlined as an expression. Besides the schema, the check
+proves what the parse left open: every number is finite and within a double, and arrays and
+objects nest at most :data:`~backbeat_fuzz.jsontext.MAX_DEPTH` deep (unknown fields are walked
+by :func:`plain`). The parse reads an integer beyond 64 bits as its nearest float, so a float
+beyond ``±2**63`` (maybe such an integer, rounded) is never compared with a schema constant
+outside ``±2**63`` nor with another field: there the rounded value could land on the other
+side; inside, an integer that large and its float are on the same side of every constant.
 
 ``check(value)`` is True only when the strict path calls the text valid; False means "not sure"
 (invalid, or something only the strict path decides), and the caller asks the strict path,
@@ -25,7 +25,6 @@ change what the check compares with, never what the code does.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -42,77 +41,14 @@ Check = Callable[[Any], bool]
 #: The smallest integer whose ``float()`` overflows (halfway to 2**1024 rounds up): I-JSON's
 #: "within a double" is ``-LIMIT < n < LIMIT``.
 LIMIT = 2**1024 - 2**970
+#: Integers up to 64 bits parse exactly; a float beyond this may be a larger integer, rounded.
+EXACT = 2**63
 NUMBER = (int, float)
-
-
-class _NotSure(Exception):
-    """Raised from the parse hooks: the strict path must look at this text."""
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise _NotSure
-    return obj
-
-
-def _constant(name: str) -> Any:
-    raise _NotSure
-
-
-_SCAN = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant).scan_once
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_RAW_SURROGATE = re.compile("[\ud800-\udfff]")
-_JSON_SPACE = " \t\n\r"
-
-
-def parse_plain(data: str | bytes) -> Any:
-    """The value of *data* when it parses with no text-level doubt, else None.
-
-    None (which is never a valid message) means: a BOM, invalid UTF-8, a lone surrogate, a
-    ``NaN``/``Infinity`` literal, a duplicate key, trailing data, a syntax error or nesting too
-    deep for the scanner. Numbers are left for the check to bound.
-    """
-    if isinstance(data, bytes | bytearray):
-        try:
-            text = data.decode("utf-8")  # a BOM decodes to U+FEFF, which the scanner refuses
-        except UnicodeDecodeError:
-            return None
-    else:
-        text = data
-        if not text.isascii() and _RAW_SURROGATE.search(text):
-            return None
-    start = len(text) - len(text.lstrip(_JSON_SPACE)) if text[:1] in _JSON_SPACE else 0
-    try:
-        value, end = _SCAN(text, start)
-    except (StopIteration, ValueError, RecursionError, _NotSure):
-        return None
-    if end != len(text) and text[end:].strip(_JSON_SPACE):
-        return None
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and not _paired(value):
-        return None
-    return value
-
-
-def _paired(value: Any) -> bool:
-    """Whether every string in *value* (keys too) is free of lone surrogates."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if type(item) is str:
-            if _RAW_SURROGATE.search(item):
-                return False
-        elif type(item) is dict:
-            stack += item.keys()
-            stack += item.values()
-        elif type(item) is list:
-            stack += item
-    return True
 
 
 def plain(value: Any, level: int) -> bool:
     """Whether a parsed *value*, inside *level* arrays and objects, breaks no number or
-    nesting rule (strings were checked by :func:`parse_plain`)."""
+    nesting rule (strings were checked by :func:`~._fastparse.parse_plain`)."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
@@ -138,8 +74,8 @@ _TYPE_TESTS = {
     "object": "type({v}) is dict",
     "array": "type({v}) is list",
 }
-#: The number tests where a lower and an upper bound already keep out the infinities, NaN and
-#: integers beyond a double.
+#: The number tests where a lower and an upper bound (within ``±2**63``, :func:`_bounded`)
+#: already keep out the infinities, NaN, integers beyond a double and floats that may be one.
 _BOUNDED_TESTS = {
     **_TYPE_TESTS,
     "integer": "(type({v}) is int or type({v}) is float and {v}.is_integer())",
@@ -207,12 +143,21 @@ def _remembering(find: Callable[[str], Any], seen: dict[str, bool]) -> Callable[
 
 
 def _bounded(schema: dict[str, Any]) -> bool:
-    """Whether *schema* bounds numbers on both sides by finite numbers within a double."""
+    """Whether *schema* bounds numbers on both sides by numbers within ``±2**63``."""
     lower = [schema[k] for k in ("minimum", "exclusiveMinimum") if k in schema]
     upper = [schema[k] for k in ("maximum", "exclusiveMaximum") if k in schema]
-    return all(
-        any(type(b) in NUMBER and -LIMIT < b < LIMIT for b in side) for side in (lower, upper)
-    )
+    return all(any(_exact(b) for b in side) for side in (lower, upper))
+
+
+def _exact(value: Any) -> bool:
+    """Whether *value* is a number that every parsed number compares with as its text does."""
+    return type(value) in NUMBER and -EXACT < value < EXACT
+
+
+def _rounding_guard(constant: Any, v: str) -> str:
+    """The condition that keeps a float which may be a rounded integer from a comparison with
+    *constant*, when that constant is beyond ``±2**63`` (else nothing: ``True``)."""
+    return "True" if _exact(constant) else f"(type({v}) is not float or -EXACT < {v} < EXACT)"
 
 
 def _require(condition: bool, what: str) -> None:
@@ -231,6 +176,7 @@ class _Writer:
         self.root = root
         self.names: dict[str, Any] = {
             "LIMIT": LIMIT,
+            "EXACT": EXACT,
             "MAX_DEPTH": MAX_DEPTH,
             "NUMBER": NUMBER,
             "plain": plain,
@@ -278,6 +224,8 @@ class _Writer:
                 value = schema[keyword]
                 _require(_is_number(value), f"{keyword} {value!r}")
                 test = template.format(v=v, c=self.constant(value))
+                if family == "number" and not _exact(value):
+                    test = f"{_rounding_guard(value, v)} and {test}"
                 parts.append(self._guarded(types, family, test, v))
         parts += self._strings(schema, types, v)
         parts += self._containers(schema, types, v, level)
@@ -327,7 +275,8 @@ class _Writer:
         if type(value) is str:
             return f"{v} == {self.constant(value)}"
         _require(_is_number(value), f"const or enum member {value!r}")
-        return f"type({v}) in NUMBER and {v} == {self.constant(value)}"
+        guard = "" if _exact(value) else f" and {_rounding_guard(value, v)}"
+        return f"type({v}) in NUMBER{guard} and {v} == {self.constant(value)}"
 
     def _strings(self, schema: dict[str, Any], types: list[str], v: str) -> list[str]:
         parts = []
@@ -442,7 +391,10 @@ def _rules_source(writer: _Writer, rules: Iterable[Any]) -> list[str]:
         left, right = writer.constant(rule.left), writer.constant(rule.right)
         body += [
             f"    a, b = x.get({left}), x.get({right})",
-            f"    if type(a) in NUMBER and type(b) in NUMBER and not {compare}(a, b):",
+            "    if type(a) in NUMBER and type(b) in NUMBER and not (",
+            f"        {compare}(a, b) and (type(a) is int or -EXACT < a < EXACT)",
+            "        and (type(b) is int or -EXACT < b < EXACT)",
+            "    ):",
             "        return False",
         ]
     return body

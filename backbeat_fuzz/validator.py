@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._fastcheck import Check, NotCompilable, compile_check, parse_plain
+from ._fastcheck import Check, NotCompilable, compile_check
+from ._fastparse import parse_plain
 from .contract import Contract, MessageKind, load_contract
 from .jsontext import JsonTextError, declared_type, parse
 from .oracle import SchemaOracle, Violation, field_name, json_path
@@ -262,9 +263,11 @@ class MessageValidator:
     def accepts(self, text: str | bytes, *, kind: str | None = None) -> MessageKind | None:
         """The kind *text* is a valid message of, when the fast path can tell; else None.
 
-        The fast path (:mod:`._fastcheck`) parses with the C scanner and runs one generated
-        function per kind; it never calls an invalid text valid, and says None (not sure) for
-        every invalid text and for kinds whose schema it does not cover: ask
+        The fast path parses with orjson, proving the text rules it can (:mod:`._fastparse`),
+        and runs one generated function per kind (:mod:`._fastcheck`); it never calls an
+        invalid text valid, and says None (not sure) for every invalid text, for kinds whose
+        schema it does not cover and for the rare valid text its proofs do not reach (a string
+        holding ``":``, a float beyond ``2**63`` compared with a field): ask
         :meth:`validate_message_string` then, which decides and explains.
 
         Raises:

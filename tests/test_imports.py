@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"contract", "rules", "rulenames"},
     {"model", "findings", "signature"},
     {"oracle", "_compiled"},
-    {"validator", "_fastcheck"},
+    {"validator", "_fastcheck", "_fastparse"},
     {"__init__"},
     {"generate/__init__", "generate/canonical"},
     {"generate/values", "generate/text"},
