@@ -56,7 +56,7 @@ LAYERS: list[set[str]] = [
     {"campaign/exploration"},
     {"campaign/runner"},
     {"campaign/run", "harness"},
-    {"workers"},
+    {"_workqueue", "_campaign_worker", "workers"},
     {"seeding", "compat", "examples"},
     {"ci_snippets", "demo"},
     {"cli/__init__", "cli/_walk", "cli/_stdin", "cli/_output"},

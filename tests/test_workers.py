@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import time
@@ -18,9 +19,13 @@ from typing import Any
 
 import pytest
 from _fuzzing import FUZZ, fuzz, put_consumers_on_path, sigint_reaches_children
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from backbeat_fuzz.campaign.planning import budgets, coverage_sizes, plan_all
-from backbeat_fuzz.harness import CampaignConfig, plan_units, run_campaign, split_units
+from backbeat_fuzz._workqueue import Cover, Done, Explore, Schedule, Whole
+from backbeat_fuzz.campaign.planning import budgets, coverage_sizes, plan_all, unit_costs
+from backbeat_fuzz.campaign.runner import HANG_BUDGET
+from backbeat_fuzz.harness import CampaignConfig, Unit, plan_units, run_campaign, split_units
 from backbeat_fuzz.report import CampaignReport, merge_reports, read_json, write_json
 from backbeat_fuzz.workers import run_workers
 
@@ -261,3 +266,89 @@ def test_the_report_json_is_valid_against_its_schema(runs: dict[str, Any], tmp_p
     document = json.loads(path.read_text())
     assert document["sent"] == runs["workers"].sent
     assert read_json(path).to_dict() == document
+
+
+# -- the work queue ---------------------------------------------------------------------------
+
+
+def _schedule(**changes: Any) -> Schedule:
+    config = _config(max_examples=120)
+    units, _ = plan_all(config, "str")
+    options: dict[str, Any] = {
+        "units": units,
+        "budget": budgets(config, units),
+        "cost": unit_costs(config, units, "str"),
+    }
+    options.update(changes)
+    return Schedule(**options)
+
+
+def test_without_a_deadline_every_unit_is_handed_out_once_whole_costliest_first() -> None:
+    schedule = _schedule()
+    items = schedule.first()
+    assert all(isinstance(i, Whole) for i in items)
+    assert sorted((i.unit for i in items), key=schedule.units.index) == schedule.units
+    costs = [schedule.cost[i.unit] for i in items]
+    assert costs == sorted(costs, reverse=True)
+    assert [i.budget for i in items] == [schedule.budget[i.unit] for i in items]
+    for item in items[:-1]:
+        assert schedule.after(Done(0, item)) == [] and not schedule.finished
+    assert schedule.after(Done(1, items[-1])) == [] and schedule.finished
+    assert schedule.note() is None
+
+
+def _rounds_in_one_process(budget: int | None, ran: list[int], hangs: list[int]) -> list[int]:
+    """The sizes-so-far (``done``) of each round :meth:`Runner.explore` would run."""
+    done, spent_hangs, starts = 0, 0, []
+    for round_ran, round_hangs in zip(ran, hangs, strict=False):
+        if (budget is not None and done >= budget) or spent_hangs >= HANG_BUDGET:
+            break
+        starts.append(done)
+        done += max(1, round_ran)
+        spent_hangs += round_hangs
+    return starts
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ran=st.lists(st.integers(0, 60), min_size=12, max_size=12),
+    hangs=st.lists(st.integers(0, 1), min_size=12, max_size=12),
+    order=st.randoms(use_true_random=False),
+)
+def test_under_a_deadline_each_unit_runs_the_rounds_one_process_runs_in_any_order(
+    ran: list[int], hangs: list[int], order: random.Random
+) -> None:
+    """Whichever worker finishes first, a unit's rounds are the single process's: round r + 1
+    once round r is done, sized from what r ran, retired after HANG_BUDGET hangs in all."""
+    units = [Unit("beatframe"), Unit("beatframe", "hlc.pattern"), Unit("barreport")]
+    budget: dict[Unit, int | None] = {units[0]: 120, units[1]: 7, units[2]: 200}
+    schedule = _schedule(units=units, budget=budget, cost={}, deadline=time.monotonic() + 600)
+    out = schedule.first()
+    assert [type(i) for i in out] == [Cover] * 3 + [Explore] * 3
+    seen: dict[Unit, list[int]] = {u: [] for u in units}
+    while out:
+        item = out.pop(order.randrange(len(out)))  # any worker, any order
+        if isinstance(item, Explore):
+            assert item.round_number == len(seen[item.unit])  # r + 1 only after r
+            seen[item.unit].append(item.done)
+            step = item.round_number % len(ran)
+            out += schedule.after(Done(0, item, ran[step], hangs[step]))
+        else:
+            out += schedule.after(Done(1, item))
+    assert schedule.finished
+    for unit in units:
+        steps = len(seen[unit]) + 1
+        cycle = (ran * (steps // len(ran) + 1))[:steps], (hangs * (steps // len(hangs) + 1))[:steps]
+        assert seen[unit] == _rounds_in_one_process(budget[unit], *cycle)[: len(seen[unit])]
+        assert len(seen[unit]) == len(_rounds_in_one_process(budget[unit], *cycle))
+
+
+def test_past_the_deadline_nothing_new_is_handed_out_and_the_report_says_so() -> None:
+    schedule = _schedule(deadline=time.monotonic() + 600)
+    items = schedule.first()
+    explore = next(i for i in items if isinstance(i, Explore))
+    assert schedule.after(Done(0, explore, ran=5)) != []  # the unit's next round
+    schedule.deadline = time.monotonic() - 1
+    assert all(schedule.after(Done(0, i, ran=5)) == [] for i in items if i is not explore)
+    note = schedule.note()
+    assert note is not None and note.startswith("--duration reached in round 1 of exploration")

@@ -36,6 +36,7 @@ __all__ = [
     "plan_units",
     "round_robin",
     "split_units",
+    "unit_costs",
     "unit_seed",
 ]
 
@@ -111,9 +112,7 @@ def split_units(
     (from the whole plan, as :func:`budgets` gives it). Units go heaviest first to the lightest
     shard (ties: the lower shard), so the split is the same in every process.
     """
-    budget = budgets(config, units)
-    covered = coverage_sizes(config, units, input_mode) if config.coverage else {}
-    cost = {u: covered.get(u, 0) + (budget[u] or DEFAULT_MAX_EXAMPLES) for u in units}
+    cost = unit_costs(config, units, input_mode)
     loads = [0] * count
     shards: list[list[Unit]] = [[] for _ in range(count)]
     for unit in sorted(units, key=lambda u: (-cost[u], units.index(u))):
@@ -121,6 +120,14 @@ def split_units(
         loads[lightest] += cost[unit]
         shards[lightest].append(unit)
     return [sorted(shard, key=units.index) for shard in shards]
+
+
+def unit_costs(config: CampaignConfig, units: list[Unit], input_mode: str) -> dict[Unit, int]:
+    """Each unit's estimated cost: the messages it sends, its coverage messages plus its
+    exploration budget (from the whole plan, as :func:`budgets` gives it)."""
+    budget = budgets(config, units)
+    covered = coverage_sizes(config, units, input_mode) if config.coverage else {}
+    return {u: covered.get(u, 0) + (budget[u] or DEFAULT_MAX_EXAMPLES) for u in units}
 
 
 def coverage_sizes(config: CampaignConfig, units: list[Unit], input_mode: str) -> dict[Unit, int]:

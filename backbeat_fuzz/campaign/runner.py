@@ -97,7 +97,7 @@ class Runner:
         self.found: dict[FindingKey, Found] = {}
         self.skipped: list[str] = list(notes)
         self._cache: dict[bytes, Response] = {}
-        self._hangs: dict[Unit, int] = {}
+        self.hangs: dict[Unit, int] = {}  # per unit; it retires at HANG_BUDGET
         self._attribution_calls = 0
         self._target_time = 0.0
         self._calls = 0
@@ -128,7 +128,7 @@ class Runner:
         self._calls += 1
         self._target_time += response.elapsed
         if response.verdict is Verdict.HANG:
-            self._hangs[unit] = self._hangs.get(unit, 0) + 1
+            self.hangs[unit] = self.hangs.get(unit, 0) + 1
         cell = self.progress.counts.setdefault(unit.kind, {"valid": 0, "invalid": 0})
         cell[unit.cell] += 1
         self.on_progress(self.progress)
@@ -357,11 +357,16 @@ class Runner:
                         f"{len(pending) - number} of {len(order)} units yet to take their turn"
                     )
                     return
-                size = self._round_size(budget[unit], done[unit])
-                done[unit] += max(1, UnitRun(self, unit, size, round_number).run())
+                done[unit] += max(1, self.run_round(unit, round_number, budget[unit], done[unit]))
+
+    def run_round(self, unit: Unit, round_number: int, budget: int | None, done: int) -> int:
+        """One exploration round of *unit*, sized from its *budget* and the examples its
+        earlier rounds ran (*done*); the examples it ran."""
+        size = self._round_size(budget, done)
+        return UnitRun(self, unit, size, round_number).run()
 
     def retired(self, unit: Unit) -> bool:
-        return self._hangs.get(unit, 0) >= HANG_BUDGET
+        return self.hangs.get(unit, 0) >= HANG_BUDGET
 
     def _round_size(self, budget: int | None, done: int) -> int:
         size = ROUND_EXAMPLES
