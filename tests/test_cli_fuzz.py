@@ -613,8 +613,8 @@ def test_memory_limit_makes_a_growing_python_target_a_crash_and_is_refused_elsew
 def test_colour_only_on_a_terminal_and_never_when_asked_not_to(
     monkeypatch: pytest.MonkeyPatch, tty: bool, no_color_env: str, flag: bool, expected: bool
 ) -> None:
-    from backbeat_fuzz.cli import fuzz as cli
+    from backbeat_fuzz.cli import _campaign as cli
 
     monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: tty)
     monkeypatch.setenv("NO_COLOR", no_color_env)
-    assert cli._color(flag) is expected
+    assert cli.color(flag) is expected

@@ -59,9 +59,10 @@ LAYERS: list[set[str]] = [
     {"_workqueue", "_campaign_worker", "workers"},
     {"seeding", "compat", "examples"},
     {"ci_snippets", "demo"},
-    {"cli/__init__", "cli/_walk", "cli/_stdin", "cli/_output"},
-    {"cli/catalogue"},
-    {"cli/validate", "cli/fuzz", "cli/compat"},
+    {"cli/__init__", "cli/_walk", "cli/_stdin", "cli/_output", "cli/_options"},
+    {"cli/catalogue", "cli/_campaign"},
+    {"cli/validate", "cli/compat", "cli/subcommands"},
+    {"cli/fuzz"},
     {"pytest_plugin"},
 ]
 

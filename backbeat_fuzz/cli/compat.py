@@ -14,11 +14,12 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import BackbeatFuzzError
+from ._options import EXIT_OK, fail, option, options
 
 if TYPE_CHECKING:
     from ..compat import CompatReport, DirectionVerdict, KindCompat
@@ -28,7 +29,8 @@ __all__ = [
     "render_compat",
 ]
 
-EXIT_OK, EXIT_TOO_SMALL, EXIT_USAGE = 0, 1, 2
+#: A declared version bump too small for the change (1, as a finding is elsewhere).
+EXIT_TOO_SMALL = 1
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
@@ -92,22 +94,21 @@ def render_compat(report: CompatReport) -> str:
 @click.command("compat")
 @click.argument("old", type=click.Path(exists=True, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--max-examples",
-    default=200,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Messages generated per kind and direction while looking for a break.",
+@options(
+    option(
+        "max-examples",
+        default=200,
+        show_default=True,
+        help="Messages generated per kind and direction while looking for a break.",
+    ),
+    option(
+        "seed",
+        default=0,
+        show_default=True,
+        help="Seed of the search; the same seed finds the same witnesses.",
+    ),
+    "json",
 )
-@click.option(
-    "--seed",
-    "seed_",
-    default=0,
-    show_default=True,
-    type=int,
-    help="Seed of the search; the same seed finds the same witnesses.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def compat(old: Path, new: Path, max_examples: int, seed_: int, as_json: bool) -> None:
     """Compare OLD and NEW schema versions (a *.schema.json file or a schemas folder each).
 
@@ -124,17 +125,11 @@ def compat(old: Path, new: Path, max_examples: int, seed_: int, as_json: bool) -
     try:
         report = check_compat(old, new, max_examples=max_examples, seed=seed_)
     except BackbeatFuzzError as exc:
-        _usage(str(exc))
+        raise fail(str(exc)) from None
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(render_compat(report), nl=False)
     if report.problems:
-        _usage("; ".join(report.problems))
+        raise fail("; ".join(report.problems))
     sys.exit(EXIT_OK if report.ok else EXIT_TOO_SMALL)
-
-
-def _usage(message: str) -> NoReturn:
-    exc = click.ClickException(message)
-    exc.exit_code = EXIT_USAGE
-    raise exc
