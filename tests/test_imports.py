@@ -66,6 +66,7 @@ LAYERS: list[set[str]] = [
     {"cli/catalogue", "cli/_campaign"},
     {"cli/validate", "cli/compat", "cli/subcommands"},
     {"cli/fuzz"},
+    {"pytest_items"},
     {"pytest_plugin"},
 ]
 
