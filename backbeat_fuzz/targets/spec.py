@@ -15,7 +15,8 @@ A target spec names the consumer under test in one of four forms:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError, did_you_mean
@@ -53,7 +54,7 @@ def _check_memory_limit(spec: str, memory_limit: int | None) -> None:
         raise UsageError(
             f"memory_limit={memory_limit!r} must be a whole number of MiB, e.g. 2048 (0 for none)"
         )
-    if spec.startswith(("cmd:", "stdio:", "http://", "https://")):
+    if spec.startswith(_EXTERNAL):
         raise UsageError(
             f"memory_limit applies to Python targets only; {spec!r} runs outside this tool's "
             "worker, so drop the option (limit the program or service itself)"
@@ -71,7 +72,7 @@ def _check_options(spec: str, mode: InputMode, reject_on: Sequence[str], timeout
             )
     if not timeout > 0:
         raise UsageError(f"timeout={timeout!r} must be a positive number of seconds, e.g. 2.0")
-    if spec.startswith(("cmd:", "stdio:", "http://", "https://")):
+    if spec.startswith(_EXTERNAL):
         if mode is InputMode.OBJECT:
             raise UsageError(
                 f"input_mode='object' applies to Python targets only; {spec!r} receives the "
@@ -82,6 +83,58 @@ def _check_options(spec: str, mode: InputMode, reject_on: Sequence[str], timeout
                 f"reject_on applies to Python targets only; {spec!r} rejects by its exit code, "
                 "answer line or HTTP status, so drop the option"
             )
+
+
+@dataclass(frozen=True)
+class _Load:
+    """A spec and the checked options :func:`load_target` builds its target from."""
+
+    spec: str
+    mode: InputMode
+    reject_on: tuple[str, ...]
+    timeout: float
+    memory_limit: int | None
+
+
+def _command(load: _Load) -> Target:
+    from .command import CommandTarget
+
+    return CommandTarget(load.spec, timeout=load.timeout)
+
+
+def _stdio(load: _Load) -> Target:
+    from .stdio import StdioTarget
+
+    return StdioTarget(load.spec, timeout=load.timeout)
+
+
+def _http(load: _Load) -> Target:
+    from .http import HttpTarget
+
+    return HttpTarget(load.spec, timeout=load.timeout)
+
+
+def _python(load: _Load) -> Target:
+    from .python import DEFAULT_MEMORY_LIMIT, PythonTarget
+
+    limit = DEFAULT_MEMORY_LIMIT if load.memory_limit is None else load.memory_limit
+    return PythonTarget(
+        load.spec,
+        input_mode=load.mode,
+        reject_on=load.reject_on,
+        timeout=load.timeout,
+        memory_limit=limit,
+    )
+
+
+#: Spec prefixes -> the target they name; anything else is a Python function's dotted name.
+_FORMS: tuple[tuple[tuple[str, ...], Callable[[_Load], Target]], ...] = (
+    (("cmd:",), _command),
+    (("stdio:",), _stdio),
+    (("http://", "https://"), _http),
+)
+#: The spec prefixes of the targets that run outside this tool's worker (not Python's).
+_EXTERNAL = tuple(prefix for prefixes, _ in _FORMS for prefix in prefixes)
 
 
 def load_target(
@@ -116,23 +169,10 @@ def load_target(
     timeout = float(timeout)
     _check_options(spec, mode, reject_on, timeout)
     _check_memory_limit(spec, memory_limit)
-    if spec.startswith("cmd:"):
-        from .command import CommandTarget
-
-        return CommandTarget(spec, timeout=timeout)
-    if spec.startswith("stdio:"):
-        from .stdio import StdioTarget
-
-        return StdioTarget(spec, timeout=timeout)
-    if spec.startswith(("http://", "https://")):
-        from .http import HttpTarget
-
-        return HttpTarget(spec, timeout=timeout)
+    load = _Load(spec, mode, tuple(reject_on), timeout, memory_limit)
+    for prefixes, build in _FORMS:
+        if spec.startswith(prefixes):
+            return build(load)
     if _PYTHON_SPEC.fullmatch(spec) and ("." in spec or ":" in spec):
-        from .python import DEFAULT_MEMORY_LIMIT, PythonTarget
-
-        limit = DEFAULT_MEMORY_LIMIT if memory_limit is None else memory_limit
-        return PythonTarget(
-            spec, input_mode=mode, reject_on=tuple(reject_on), timeout=timeout, memory_limit=limit
-        )
+        return _python(load)
     raise UsageError(f"target {spec!r} is not a target spec; use {SPEC_FORMS}")
