@@ -61,7 +61,7 @@ LAYERS: list[set[str]] = [
     {"campaign/run", "harness"},
     {"_workqueue", "_campaign_worker", "workers"},
     {"seeding", "compat", "examples"},
-    {"ci_snippets", "demo"},
+    {"ci_snippets", "ci_templates", "demo"},
     {"cli/__init__", "cli/_walk", "cli/_stdin", "cli/_output", "cli/_options"},
     {"cli/catalogue", "cli/_campaign"},
     {"cli/validate", "cli/compat", "cli/subcommands"},
