@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ._compiled import NotCompilable, _Compiler
+from ._compiled import Compiler, NotCompilable
 from .ecma import compile_pattern
 from .errors import SchemaError
 from .formats import FORMATS
@@ -182,7 +182,7 @@ class _Writer:
             "plain": plain,
         }
         self.functions: list[str] = []
-        self._refs = _Compiler(root, frozenset())
+        self._refs = Compiler(root, frozenset())
         self._made: dict[tuple[int, str], str] = {}
         self._active: set[int] = set()
 

@@ -1,15 +1,18 @@
 """The one judge: a draft 2020-12 validator with the contract's semantics, reporting rules.
 
-It is :mod:`jsonschema`'s ``Draft202012Validator`` with three keyword families replaced, so that
-what it asserts is what JSON Schema specifies rather than what Python happens to do:
+It is :mod:`jsonschema`'s ``Draft202012Validator`` with these keywords replaced, so that what it
+asserts is what JSON Schema specifies rather than what Python happens to do, and so that each
+error carries what the project's message needs:
 
 - ``pattern``, ``patternProperties`` and ``additionalProperties`` match with ECMA-262
   (:mod:`.ecma`);
 - ``format`` is asserted for the formats of :data:`.formats.FORMATS`, with our strict checkers;
-- ``required`` and ``additionalProperties`` report one error per property, naming it.
+- ``required``, ``dependentRequired`` and ``additionalProperties`` report one error per
+  property, naming it; ``oneOf`` names the branches that match.
 
 Every error becomes a :class:`Violation` with a stable rule name (``hlc.pattern``,
-``required.hlc``, ``issues[].code.pattern``) and a human message. The generators, the harness and
+``required.hlc``, ``issues[].code.pattern``) and a message from the project's one table
+(:mod:`._messages`): never jsonschema's own text. The generators, the harness and
 ``backbeat-validate`` all ask this module, so they never disagree.
 
 There are two engines with the same verdicts and violations: the schema compiled into closures
@@ -20,24 +23,15 @@ There are two engines with the same verdicts and violations: the schema compiled
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import ecma, resolver
-from ._compiled import (
-    REPR_KEYWORDS,
-    CompiledSchema,
-    Failure,
-    NotCompilable,
-    compile_schema,
-    has_huge_int,
-    not_multiple,
-)
+from ._compiled import CompiledSchema, NotCompilable, compile_schema
+from ._messages import Failure, Violation, field_name, json_path, printable, violation
+from ._semantics import has_huge_int, not_multiple
 from .errors import UnsupportedSchemaError, UsageError
 from .formats import FORMATS
-from .rulenames import rule_name
 from .vocabulary import ASSERTED
 
 if TYPE_CHECKING:
@@ -45,14 +39,7 @@ if TYPE_CHECKING:
 
     from .contract import Contract
 
-__all__ = [
-    "ENGINES",
-    "SchemaOracle",
-    "Violation",
-    "field_name",
-    "json_path",
-    "make_violation",
-]
+__all__ = ["ENGINES", "SchemaOracle", "Violation", "field_name", "json_path"]
 
 
 def _strings_only(check: Callable[[str], bool]) -> Callable[[Any], bool]:
@@ -60,25 +47,14 @@ def _strings_only(check: Callable[[str], bool]) -> Callable[[Any], bool]:
     return lambda instance: not isinstance(instance, str) or check(instance)
 
 
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: where, which rule, and what a person should read."""
-
-    path: str
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message} [{self.rule}]"
-
-
-def _error(message: str, name: str | None = None) -> ValidationError:
-    """A jsonschema error; *name* is the property a required/additionalProperties one names."""
+def _error(name: Any = None, detail: Any = None) -> ValidationError:
+    """A jsonschema error for one of our keywords: *name* is the property a required,
+    dependentRequired or additionalProperties one names; its text is never shown."""
     from jsonschema.exceptions import ValidationError
 
-    error = ValidationError(message)
-    if name is not None:
-        error.backbeat_name = name  # type: ignore[attr-defined]
+    error = ValidationError("see its Violation")
+    error.backbeat_name = name  # type: ignore[attr-defined]
+    error.backbeat_detail = detail  # type: ignore[attr-defined]
     return error
 
 
@@ -86,7 +62,7 @@ def _pattern(
     validator: Any, patrn: str, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if validator.is_type(instance, "string") and not ecma.search(patrn, instance):
-        yield _error(f"{instance!r} does not match {patrn!r}")
+        yield _error()
 
 
 def _patternProperties(
@@ -119,14 +95,14 @@ def _additionalProperties(
         if validator.is_type(extra_schema, "object"):
             yield from validator.descend(instance[key], extra_schema, path=key)
         elif extra_schema is False:
-            yield _error(f"unknown field {key!r} is not allowed", key)
+            yield _error(key)
 
 
 def _multipleOf(
     validator: Any, divisor: Any, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if validator.is_type(instance, "number") and not_multiple(instance, divisor):
-        yield _error(f"{instance!r} is not a multiple of {divisor!r}")
+        yield _error()
 
 
 def _required(
@@ -136,7 +112,29 @@ def _required(
         return
     for name in names:
         if name not in instance:
-            yield _error(f"{name!r} is a required property", name)
+            yield _error(name)
+
+
+def _dependentRequired(
+    validator: Any, dependencies: Mapping[str, Any], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for needing, names in dependencies.items():
+        if needing in instance:
+            yield from (_error(name, needing) for name in names if name not in instance)
+
+
+def _oneOf(
+    validator: Any, branches: list[Any], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    matched = [
+        index
+        for index, branch in enumerate(branches)
+        if next(validator.descend(instance, branch, schema_path=index), None) is None
+    ]
+    if len(matched) != 1:
+        yield _error(detail=matched)
 
 
 @functools.cache
@@ -153,169 +151,39 @@ def _reference() -> tuple[Any, Any]:
         "patternProperties": _patternProperties,
         "additionalProperties": _additionalProperties,
         "required": _required,
+        "dependentRequired": _dependentRequired,
         "multipleOf": _multipleOf,
+        "oneOf": _oneOf,
     }
     return validators.extend(Draft202012Validator, keywords), format_checker
 
 
-def json_path(path: Any) -> str:
-    """``['issues', 0, 'code']`` -> ``$.issues[0].code``."""
-    out = "$"
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
+#: The keywords under which an instance is a property name, not a value: where the keyword
+#: stands in a schema path (not as the name of a property, after one of _NAMING_MAPS).
+_NAMING_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas", "$defs"})
 
 
-def field_name(path: Any) -> str:
-    """How a message names a location: ``issues[0].code``, or ``message`` for the root."""
-    return json_path(path)[1:].removeprefix(".") or "message"
-
-
-def _plural(count: Any, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-_ARTICLE_TYPES = {
-    "integer": "an integer",
-    "object": "an object",
-    "array": "an array",
-    "string": "a string",
-    "number": "a number",
-    "boolean": "a boolean",
-    "null": "null",
-}
-
-
-def _type_phrase(types: Any) -> str:
-    names = [types] if isinstance(types, str) else list(types)
-    return " or ".join(_ARTICLE_TYPES.get(t, t) for t in names)
-
-
-_KINDS: tuple[tuple[type, str], ...] = (
-    (bool, "a boolean"),
-    (int, "an integer"),
-    (float, "a number"),
-    (str, "a string"),
-    (list, "an array"),
-    (dict, "an object"),
-)
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    kind = next((name for cls, name in _KINDS if isinstance(value, cls)), None)
-    return kind or f"a Python {type(value).__name__} (not a JSON value)"
-
-
-#: keyword -> (keyword value, instance) -> the message after the field name.
-_MESSAGES: dict[str, Callable[[Any, Any], str]] = {
-    "type": lambda value, instance: f"must be {_type_phrase(value)}, not {_json_kind(instance)}",
-    "const": lambda value, _: f"must be {value!r}",
-    "enum": lambda value, _: "must be one of: " + ", ".join(str(v) for v in value),
-    "pattern": lambda value, _: f"must match pattern {value}",
-    "format": lambda value, _: f"must be a valid {value}",
-    "minimum": lambda value, _: f"must be at least {value}",
-    "maximum": lambda value, _: f"must be at most {value}",
-    "exclusiveMinimum": lambda value, _: f"must be greater than {value}",
-    "exclusiveMaximum": lambda value, _: f"must be less than {value}",
-    "multipleOf": lambda value, _: f"must be a multiple of {value}",
-    "minLength": lambda value, _: f"must be at least {_plural(value, 'character')} long",
-    "maxLength": lambda value, _: f"must be at most {_plural(value, 'character')} long",
-    "minItems": lambda value, _: f"must have at least {_plural(value, 'item')}",
-    "maxItems": lambda value, _: f"must have at most {_plural(value, 'item')}",
-    "uniqueItems": lambda value, _: "must not hold the same item twice",
-}
-
-_DATE_TIME_HINT = " (RFC 3339, e.g. 2025-09-05T12:30:00Z)"
-
-
-def make_violation(
-    keyword: str,
-    path: Any,
-    value: Any,
-    instance: Any,
-    schema: Any,
-    name: Any = None,
-    default: Callable[[], str] = str,
-) -> Violation:
-    """The :class:`Violation` for one failed keyword, whichever engine found it.
-
-    Args:
-        keyword: the keyword that failed (``"None"`` for a false schema).
-        path: where it failed, as keys and indices (the object, for ``required`` and
-            ``additionalProperties``).
-        value: the keyword's value in the schema.
-        instance: the value at *path*.
-        schema: the schema object holding the keyword (its ``x-messages`` are used).
-        name: the property a ``required`` or ``additionalProperties`` failure names.
-        default: jsonschema's own message, asked for when the contract has none.
-    """
-    if keyword == "required" and name is not None:
-        child = [*path, name]
-        return Violation(
-            json_path(child),
-            rule_name(child, "required"),
-            f"{field_name(child)} field is required",
-        )
-    if keyword == "additionalProperties" and name is not None:
-        child = [*path, name]
-        return Violation(
-            json_path(child),
-            rule_name(path, "additionalProperties"),
-            f"unknown field {field_name(child)} is not allowed",
-        )
-    custom = schema.get("x-messages", {}) if isinstance(schema, Mapping) else {}
-    text = custom.get(keyword) or (
-        _MESSAGES[keyword](value, instance) if keyword in _MESSAGES else default()
+def _of_name(schema_path: Any) -> bool:
+    """Whether an error with this schema path judged a property *name* (``propertyNames``)."""
+    steps = list(schema_path)
+    return any(
+        step == "propertyNames" and (i == 0 or steps[i - 1] not in _NAMING_MAPS)
+        for i, step in enumerate(steps)
     )
-    if keyword == "format" and value == "date-time" and keyword not in custom:
-        text += _DATE_TIME_HINT
-    return Violation(json_path(path), rule_name(path, keyword), f"{field_name(path)} {text}")
 
 
-def _from_error(error: ValidationError) -> Violation:
-    return make_violation(
+def _failure(error: ValidationError) -> Failure:
+    """A reference engine's error as the :class:`Failure` the compiled engine would report."""
+    return Failure(
+        tuple(error.absolute_path),
         str(error.validator),
-        list(error.absolute_path),
         error.validator_value,
         error.instance,
         error.schema,
         getattr(error, "backbeat_name", None),
-        lambda: error.message,
+        getattr(error, "backbeat_detail", None),
+        _of_name(error.absolute_schema_path),
     )
-
-
-def _from_failure(failure: Failure) -> Violation:
-    return make_violation(
-        failure.keyword,
-        failure.location,
-        failure.value,
-        failure.instance,
-        failure.schema,
-        failure.name,
-        failure.reference_text,
-    )
-
-
-class _HugeInt(int):
-    """An integer too long for ``repr`` (Python refuses over 4300 digits), shown by its size."""
-
-    def __repr__(self) -> str:
-        return f"<an integer of {int(math.log10(abs(self))) + 1} digits>"
-
-    __str__ = __repr__
-
-
-def _printable(value: Any) -> Any:
-    """*value* with every integer of more than 1024 bits made safe to print in a message."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1024:
-        return _HugeInt(value)
-    if isinstance(value, dict):
-        return {key: _printable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_printable(item) for item in value]
-    return value
 
 
 #: What ``SchemaOracle(engine=...)`` takes.
@@ -370,8 +238,11 @@ class SchemaOracle:
     def _validator(self) -> Any:
         if self._jsonschema is None:
             validator_class, format_checker = _reference()
+            # jsonschema's own texts (built, never shown) quote schema values: a huge integer
+            # there would make them raise, so it is given one that prints (by its size)
+            schema = printable(self.schema) if has_huge_int(self.schema) else self.schema
             self._jsonschema = validator_class(
-                self.schema, format_checker=format_checker, registry=self._registry()
+                schema, format_checker=format_checker, registry=self._registry()
             )
         return self._jsonschema
 
@@ -381,22 +252,15 @@ class SchemaOracle:
             return self._compiled.is_valid(instance)
         try:
             return self._validator.is_valid(instance)
-        except ValueError:  # an error message quoting an integer too long to print
-            return self._validator.is_valid(_printable(instance))
+        except ValueError:  # jsonschema's own text quoting an integer too long to print
+            return self._validator.is_valid(printable(instance))
 
     def violations(self, instance: Any) -> list[Violation]:
         """Every violation in *instance*, in document order (empty when valid)."""
-        if self._compiled is None:
-            return self._reference_violations(instance)
-        failures = self._compiled.failures(instance)
-        if any(f.keyword in REPR_KEYWORDS for f in failures) and has_huge_int(instance):
-            # jsonschema shows every integer as _HugeInt once one was too long to print
-            return self._reference_violations(instance)
-        return [_from_failure(f) for f in failures]
-
-    def _reference_violations(self, instance: Any) -> list[Violation]:
+        if self._compiled is not None:
+            return self._compiled.violations(instance)
         try:
             errors = list(self._validator.iter_errors(instance))
-        except ValueError:  # an error message quoting an integer too long to print
-            errors = list(self._validator.iter_errors(_printable(instance)))
-        return [_from_error(e) for e in sorted(errors, key=lambda e: e.path)]
+        except ValueError:  # jsonschema's own text quoting an integer too long to print
+            errors = list(self._validator.iter_errors(printable(instance)))
+        return [violation(_failure(e)) for e in sorted(errors, key=lambda e: e.path)]

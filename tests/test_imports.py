@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"resolver"},
     {"contract", "rules", "rulenames"},
     {"model", "findings", "signature"},
-    {"oracle", "_compiled"},
+    {"oracle", "_compiled", "_keywords", "_nodes", "_semantics", "_messages"},
     {"validator", "_fastcheck", "_fastparse"},
     {"__init__"},
     {"generate/__init__", "generate/canonical"},

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backbeat_fuzz import MessageValidator, SchemaError, Violation
+from backbeat_fuzz import MessageValidator, SchemaError, Violation, _messages
 from backbeat_fuzz.ecma import compile_pattern, search
 from backbeat_fuzz.oracle import SchemaOracle, field_name, json_path
 from backbeat_fuzz.rulenames import rule_location
+from backbeat_fuzz.vocabulary import ASSERTED
 
 FAST = settings(max_examples=60, deadline=None)
 HLC = "^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$"
@@ -200,15 +201,154 @@ MESSAGES: list[tuple[dict[str, Any], Any, str, str]] = [
         "[].pattern",
         "[1] must match pattern ^[a-z]+$",
     ),
+    (
+        {"properties": {"a": False}},
+        {"a": [1]},
+        "root.None",
+        "message is [1], where the schema is false and allows no value",
+    ),
+    ({"not": {"type": "integer"}}, 3, "root.not", "message must not match {'type': 'integer'}"),
+    (
+        {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        1,
+        "root.anyOf",
+        "message must match at least one of its 2 anyOf schemas",
+    ),
+    (
+        {"oneOf": [{"type": "string"}]},
+        1,
+        "root.oneOf",
+        "message must match exactly one of its 1 oneOf schema; it matches none",
+    ),
+    (
+        {"oneOf": [{"type": "integer"}, {"type": "string"}, {"minimum": 0}]},
+        1,
+        "root.oneOf",
+        "message must match exactly one of its 3 oneOf schemas; it matches 2: #0, #2",
+    ),
+    (
+        {"prefixItems": [{}], "items": False},
+        [1, 2, 3],
+        "root.items",
+        "message must have at most 1 item, not 3",
+    ),
+    ({"items": False}, [1], "root.items", "message must have at most 0 items, not 1"),
+    (
+        {"contains": {"const": 1}},
+        [2],
+        "root.contains",
+        "message must contain at least 1 item matching its contains schema; it has none",
+    ),
+    (
+        {"contains": {"const": 1}, "minContains": 2},
+        [1, 2],
+        "root.minContains",
+        "message must contain at least 2 items matching its contains schema",
+    ),
+    (
+        {"contains": {"const": 1}, "maxContains": 1},
+        [1, 1],
+        "root.maxContains",
+        "message must contain at most 1 item matching its contains schema",
+    ),
+    (
+        {"properties": {"x": {"dependentRequired": {"a": ["b"]}}}},
+        {"x": {"a": 1}},
+        "x.dependentRequired",
+        "x.b field is required when x.a is present",
+    ),
+    ({"minProperties": 2}, {"a": 1}, "root.minProperties", "message must have at least 2 fields"),
+    (
+        {"maxProperties": 1},
+        {"a": 1, "b": 2},
+        "root.maxProperties",
+        "message must have at most 1 field",
+    ),
+    (
+        {"propertyNames": {"maxLength": 2}},
+        {"abc": 1},
+        "root.maxLength",
+        "property name 'abc' of message must be at most 2 characters long",
+    ),
+    (
+        {"properties": {"propertyNames": {"type": "string"}}},
+        {"propertyNames": 1},
+        "propertyNames.type",
+        "propertyNames must be a string, not an integer",
+    ),
+    (
+        {"properties": {"a": {}}, "unevaluatedProperties": False},
+        {"a": 1, "b": 2},
+        "root.unevaluatedProperties",
+        "message must have no field beyond those its schema evaluates (unevaluatedProperties"
+        " is false)",
+    ),
+    (
+        {"prefixItems": [{}], "unevaluatedItems": False},
+        [1, 2],
+        "root.unevaluatedItems",
+        "message must have no item beyond those its schema evaluates (unevaluatedItems is false)",
+    ),
+    ({"const": "a" * 80}, "b", "root.const", "message must be '" + "a" * 56 + "..."),
+    ({"not": {}}, 10**5000, "root.not", "message must not match {}"),
+    (
+        {"enum": list(range(10))},
+        10,
+        "root.enum",
+        "message must be one of: 0, 1, 2, 3, 4, 5, 6, 7, ... (2 more)",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("schema", "instance", "rule", "message"), MESSAGES)
+@pytest.mark.parametrize("engine", ["auto", "jsonschema"])
+@pytest.mark.parametrize(
+    ("schema", "instance", "rule", "message"), MESSAGES, ids=[m[3] for m in MESSAGES]
+)
 def test_message_for_each_keyword(
-    schema: dict[str, Any], instance: Any, rule: str, message: str
+    schema: dict[str, Any], instance: Any, rule: str, message: str, engine: str
 ) -> None:
-    [violation] = SchemaOracle(schema).violations(instance)
+    """One table, whichever engine judges (auto: the compiled one, for the schemas it takes)."""
+    [violation] = SchemaOracle(schema, engine=engine).violations(instance)
     assert (violation.rule, violation.message) == (rule, message)
+
+
+#: Keywords that only lead to subschemas (whose own keywords report), never fail themselves.
+APPLICATORS = {
+    "$ref",
+    "$dynamicRef",
+    "allOf",
+    "properties",
+    "patternProperties",
+    "prefixItems",
+    "dependentSchemas",
+    "propertyNames",
+    "if",
+}
+
+
+def test_every_keyword_that_fails_on_its_own_has_a_line_in_the_table() -> None:
+    assert set(_messages.MESSAGES) >= ASSERTED - APPLICATORS
+    assert set(_messages.MESSAGES) <= ASSERTED | {"None", "minContains", "maxContains"}
+    covered = {rule.rsplit(".", 1)[1] for _, _, rule, _ in MESSAGES}
+    covered |= {"required", "additionalProperties", "format"}  # tested above, one each
+    assert set(_messages.MESSAGES) <= covered
+
+
+#: jsonschema's own wordings: none reaches a user.
+JSONSCHEMA_TEXTS = re.compile(
+    r"False schema|is not valid under|should not be valid|is valid under each|Expected at most"
+    r"|is a dependency of|Unevaluated|does not contain|Too (few|many)|is not one of"
+    r"|was expected|is a required property|is too (long|short)|does not match"
+)
+
+
+@FAST
+@given(st.data())
+def test_no_message_is_jsonschemas(data: st.DataObject) -> None:
+    schema, instance, _, _ = data.draw(st.sampled_from(MESSAGES))
+    for engine in ("auto", "jsonschema"):
+        for violation in SchemaOracle(schema, engine=engine).violations(instance):
+            assert not JSONSCHEMA_TEXTS.search(violation.message), violation
 
 
 @pytest.mark.parametrize(
@@ -265,9 +405,12 @@ def test_huge_integers_are_judged_not_crashed_on(schema: Any, instance: Any, val
     assert (oracle.violations(instance) == []) is valid
 
 
-def test_a_huge_integer_is_shown_by_its_size() -> None:
-    [violation] = SchemaOracle({"not": {}}).violations(HUGE)
-    assert "<an integer of 5001 digits>" in violation.message
+@pytest.mark.parametrize("engine", ["auto", "jsonschema"])
+def test_a_huge_integer_is_shown_by_its_size(engine: str) -> None:
+    [violation] = SchemaOracle({"properties": {"a": False}}, engine=engine).violations({"a": HUGE})
+    assert violation.message == (
+        "message is <an integer of 5001 digits>, where the schema is false and allows no value"
+    )
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])

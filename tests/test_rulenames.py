@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backbeat_fuzz import oracle, validator
+from backbeat_fuzz import _messages, validator
 from backbeat_fuzz.generate import violators
 from backbeat_fuzz.generate.plan import compile_kind
 from backbeat_fuzz.model import Mutant
@@ -51,7 +51,7 @@ def _as_catalogue(location: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def test_the_oracle_the_catalogue_and_the_validator_share_one_function() -> None:
-    assert oracle.rule_name is violators.rule_name is validator.rule_name is rule_name
+    assert _messages.rule_name is violators.rule_name is validator.rule_name is rule_name
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_every_mutant_names_its_rule_as_the_oracle_reports_it(kind: str) -> None
     def check(mutant: Mutant) -> None:
         if mutant.rule not in schema_rules:
             return
-        with _spy(oracle) as reported:
+        with _spy(_messages) as reported:  # where the oracle names what it reports
             judge.violations(mutant.parsed)
         assert mutant.rule in reported, (mutant, sorted(reported))
         said = {(_as_catalogue(loc), kw) for loc, kw in reported[mutant.rule]}
