@@ -15,6 +15,7 @@ from typing import Any
 
 from ._fastcheck import Check, NotCompilable, compile_check
 from ._fastparse import parse_plain
+from ._messages import Failure, violation
 from .contract import Contract, MessageKind, load_contract
 from .jsontext import JsonTextError, declared_type, parse
 from .oracle import SchemaOracle, Violation, field_name, json_path
@@ -181,15 +182,10 @@ class MessageValidator:
         self._passed = {k.name: ValidationResult(True, k.message_type) for k in self.contract}
 
     def _kind_of(self, message: Any) -> MessageKind | ValidationResult:
-        if not isinstance(message, dict):
-            return _invalid(
-                None, Violation("$", rule_name((), "type"), "message must be a JSON object")
-            )
+        if not isinstance(message, dict):  # worded as the schema's root "type" would be
+            return _invalid(None, violation(Failure((), "type", "object", message, {})))
         if "type" not in message:
-            return _invalid(
-                None,
-                Violation("$.type", rule_name(("type",), "required"), "type field is required"),
-            )
+            return _invalid(None, violation(Failure((), "required", ["type"], message, {}, "type")))
         kind = self._types.get(message["type"]) if isinstance(message["type"], str) else None
         if kind is None:
             known = ", ".join(self.contract.message_types)

@@ -103,10 +103,22 @@ def test_unknown_type_names_the_known_types(
     assert all(known in error.message for known in KNOWN_TYPES)
 
 
-@pytest.mark.parametrize("root", [[], "message", 1337, None, True])
-def test_a_message_must_be_an_object(validator: MessageValidator, root: Any) -> None:
+@pytest.mark.parametrize(
+    ("root", "kind"),
+    [
+        ([], "an array"),
+        ("message", "a string"),
+        (1337, "an integer"),
+        (None, "null"),
+        (True, "a boolean"),
+    ],
+)
+def test_a_message_must_be_an_object(validator: MessageValidator, root: Any, kind: str) -> None:
+    """Worded as the schema's own root ``type`` is, when the kind is told (one rule, one text)."""
     result = validator.validate_message_string(json.dumps(root))
-    assert result.errors == (Violation("$", "root.type", "message must be a JSON object"),)
+    expected = Violation("$", "root.type", f"message must be an object, not {kind}")
+    assert result.errors == (expected,)
+    assert validator.validate_message(root, kind="beatframe").errors == (expected,)
 
 
 # ---------------------------------------------------------------- kind=
