@@ -5,6 +5,14 @@ shrinks each bug on its own and shrinking keeps the bug; a key found before this
 witness, not a failure, so exploration goes on. ``--duration`` ends a run at once through
 :class:`OutOfTime`, a BaseException Hypothesis does not shrink. Hypothesis settings are set
 explicitly (not from its ``ci`` profile), so a run under ``CI=true`` behaves as its flags say.
+
+One Hypothesis example is a batch of 1 to :data:`BATCH` distinct messages, sent in order:
+Hypothesis's own cost of an example (most of a message's cost when each message is one
+example) is paid once per batch. The first message of a batch that shows a new bug raises and
+the rest of the batch is not sent, so the shrinker deletes the other messages and shrinks that
+one: each finding is still one shrunk message. The batch is a unique collection, so
+Hypothesis's mutator (which copies a span over another of the same label) makes no batch of
+copies of one message.
 """
 
 from __future__ import annotations
@@ -22,13 +30,28 @@ from ..database import KeyedDatabase
 from ..findings import FindingKey
 from ..strategies import invalid_messages, valid_messages
 from .config import Unit
-from .observations import NotSent, Observation, unsatisfiable
+from .observations import NotSent, Observation, payload, unsatisfiable
 from .planning import unit_seed
 
 if TYPE_CHECKING:
     from .runner import Runner
 
-__all__ = ["AppendOnly", "Failure", "OutOfTime", "UnitRun", "failure_class", "run_settings"]
+__all__ = [
+    "BATCH",
+    "AppendOnly",
+    "Failure",
+    "OutOfTime",
+    "UnitRun",
+    "failure_class",
+    "run_settings",
+]
+
+#: The most messages one Hypothesis example carries.
+BATCH = 16
+#: The messages a batch of 1 to BATCH carries on average (Hypothesis's mean list size, less a
+#: little for the draws its uniqueness rejects): a run of n messages asks for n / MEAN_BATCH
+#: examples, and the next round makes up what it fell short by.
+MEAN_BATCH = 5
 
 
 class OutOfTime(BaseException):
@@ -95,6 +118,11 @@ def run_settings(examples: int, database: Any, unit: Unit, round_number: int) ->
     )
 
 
+def _bytes(example: Any) -> bytes:
+    """What a batch must not hold twice: the bytes a message is sent as."""
+    return payload(example)[0]
+
+
 def _leaves(group: BaseExceptionGroup) -> Iterator[BaseException]:
     for exc in group.exceptions:
         if isinstance(exc, BaseExceptionGroup):
@@ -104,8 +132,9 @@ def _leaves(group: BaseExceptionGroup) -> Iterator[BaseException]:
 
 
 class UnitRun:
-    """One Hypothesis run over *unit*: at most *examples* draws, seeded by the campaign seed,
-    the unit and the round; each new bug recorded at once and settled once shrunk."""
+    """One Hypothesis run over *unit*: about *examples* messages in batches, seeded by the
+    campaign seed, the unit and the round; each new bug recorded at once and settled once
+    shrunk."""
 
     def __init__(self, runner: Runner, unit: Unit, examples: int, round_number: int = 0) -> None:
         self.runner, self.unit = runner, unit
@@ -114,22 +143,28 @@ class UnitRun:
         self.ran = 0
 
     def run(self) -> int:
-        """Run it; returns the examples it ran (rejected draws not counted)."""
+        """Run it; returns the messages it checked (rejected draws not counted)."""
         runner, unit = self.runner, self.unit
         runner.progress.unit = unit
 
         @given(self.strategy())
-        def body(example: Any) -> None:
-            self.check(example)
+        def body(batch: list[Any]) -> None:
+            for example in batch:
+                self.check(example)
 
-        test = settings(run_settings(self.examples, runner.database, unit, self.round_number))(
+        batches = max(1, -(-self.examples // MEAN_BATCH))
+        test = settings(run_settings(batches, runner.database, unit, self.round_number))(
             seed(unit_seed(runner.seed, unit, self.round_number))(body)
         )
         for failure in self.failures(test):
             runner.settle(failure.key, failure.observation)
         return self.ran
 
-    def strategy(self) -> st.SearchStrategy[Any]:
+    def strategy(self) -> st.SearchStrategy[list[Any]]:
+        """Batches of 1 to BATCH distinct messages of the unit (see the module's docstring)."""
+        return st.lists(self.messages(), min_size=1, max_size=BATCH, unique_by=_bytes)
+
+    def messages(self) -> st.SearchStrategy[Any]:
         """The unit's messages: valid ones, or the mutants of its rule the target can receive."""
         config, unit = self.runner.config, self.unit
         if unit.rule is None:
@@ -144,7 +179,7 @@ class UnitRun:
         )
 
     def check(self, example: Any) -> None:
-        """The test body: send *example*; raise the failure class of a new bug's key."""
+        """Send one message of a batch; raise the failure class of a new bug's key."""
         runner = self.runner
         try:
             observation = runner.observe(self.unit, example)
