@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"contract", "rules", "rulenames"},
     {"model", "findings", "signature"},
     {"oracle", "_compiled", "_keywords", "_nodes", "_semantics", "_messages"},
-    {"validator", "_fastcheck", "_fastparse"},
+    {"validator", "_fastcheck", "_fastparse", "_fastpattern"},
     {"__init__"},
     {"generate/__init__", "generate/canonical"},
     {"generate/values", "generate/text"},
