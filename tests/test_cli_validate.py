@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import select
 import signal
@@ -13,9 +14,13 @@ from typing import Any
 import pytest
 from _fuzzing import sigint_reaches_children
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from backbeat_fuzz.cli._output import Checked, NdjsonPrinter
 from backbeat_fuzz.cli.validate import is_message_file, main
 from backbeat_fuzz.contract import packaged_schemas_dir
+from backbeat_fuzz.validator import ValidationResult
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -567,6 +572,28 @@ def test_quiet_ndjson_lists_only_invalid_lines(files: Path) -> None:
     result = invoke(["--file", "lines.jsonl", "--json", "--quiet", "--exit-code"])
     assert result.exit_code == 1
     assert shown(ndjson(result.stdout)[:-1]) == ["lines.jsonl:4"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    file=st.text(),
+    line=st.none() | st.integers(1, 10**12),
+    message_type=st.none() | st.sampled_from([BF_TYPE, 'a "quoted" type\u2028']),
+)
+def test_a_valid_ndjson_line_is_spelled_as_json_dumps_spells_it(
+    file: str, line: int | None, message_type: str | None
+) -> None:
+    """The valid line kept in two pieces is the text json.dumps makes, every time it is used."""
+    buffer = io.StringIO()
+    printer = NdjsonPrinter(buffer, quiet=False)
+    result = ValidationResult(True, message_type)
+    numbers = [line, None if line is None else line + 1]
+    for number in numbers:
+        printer.result(file, number, result)
+    printer.finish()
+    written = buffer.getvalue().split("\n")  # not splitlines: U+2028 is kept raw
+    expected = [Checked(file, n, result).to_dict() for n in numbers]
+    assert written[:2] == [json.dumps(e, ensure_ascii=False) for e in expected]
 
 
 @pytest.mark.parametrize(

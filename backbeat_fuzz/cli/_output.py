@@ -142,8 +142,10 @@ class TextPrinter(_Base):
             self._invalid(_where(file, line), result)
         elif not self._quiet:  # the common line, written without a call more than it needs
             pending = self._pending
-            where = file if line is None else f"{file}:{line}"
-            pending.append(f"OK       {where}  {result.message_type}\n")
+            if line is None:
+                pending.append(f"OK       {file}  {result.message_type}\n")
+            else:
+                pending.append(f"OK       {file}:{line}  {result.message_type}\n")
             if self._live or len(pending) >= _BATCH:
                 self._drain()
 
@@ -160,12 +162,38 @@ def _dumps(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, ensure_ascii=False, indent=indent)
 
 
+#: How many (file, type) pairs :class:`NdjsonPrinter` keeps the valid line's text for.
+_SPELLINGS = 256
+
+
 class NdjsonPrinter(_Base):
-    """One JSON object a line per result, then ``{"summary": {...}}``."""
+    """One JSON object a line per result, then ``{"summary": {...}}``.
+
+    A valid result's line differs from the last one of its file and type only in the line
+    number, so its text is kept in two pieces (as ``json.dumps`` spells them) and joined around
+    the number: one ``json.dumps`` of a dict costs more than checking a valid message.
+    """
+
+    def __init__(self, stream: TextIO, *, quiet: bool) -> None:
+        super().__init__(stream, quiet=quiet)
+        self._spelled: dict[tuple[str, str | None], tuple[str, str]] = {}
 
     def result(self, file: str, line: int | None, result: ValidationResult) -> None:
-        if self._count(result):
+        if not self._count(result):
+            return
+        if result.valid and result.source is None:
+            head, tail = self._spelled.get((file, result.message_type)) or self._spell(file, result)
+            self._write(f"{head}{'null' if line is None else line}{tail}")
+        else:
             self._write(_dumps(Checked(file, line, result).to_dict()) + "\n")
+
+    def _spell(self, file: str, result: ValidationResult) -> tuple[str, str]:
+        """The text of a valid *result*'s line from *file*, before and after its number."""
+        head, tail = _dumps(Checked(file, 0, result).to_dict()).split('"line": 0', 1)
+        if len(self._spelled) >= _SPELLINGS:
+            self._spelled.clear()
+        spelled = self._spelled[file, result.message_type] = (f'{head}"line": ', f"{tail}\n")
+        return spelled
 
     def finish(self) -> None:
         self._close(_dumps({"summary": self.tally.to_dict()}) + "\n")
