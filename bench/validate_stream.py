@@ -1,5 +1,5 @@
 """``backbeat-validate --file`` on a 1,000,000-line ``.jsonl`` against an orjson + jsonschema-rs
-loop over the same lines: seconds (as a ratio) and peak memory, measured side by side.
+loop over the same lines: seconds (as ratios) and peak memory, measured side by side.
 
 The file (``bench/.data/``, gitignored, made once and deterministically) cycles through every
 valid example of the three kinds, compacted to one line, with ``beat_index`` (or ``to_beat``)
@@ -9,8 +9,13 @@ newlines turned into spaces. The loop is the floor a Python program gets from tw
 ``orjson.loads`` each line, pick the jsonschema-rs validator (formats asserted) by ``type``, call
 ``is_valid``. It is not as strict as ``backbeat-validate`` (orjson keeps the last of duplicate
 keys, jsonschema-rs knows no cross-field rule), so the two invalid counts are printed side by
-side. Each side is a whole process, start-up included, timed best of :data:`REPEATS` in turns;
-peak memory is the process's ``VmHWM`` (Linux), read from ``/proc`` while it runs.
+side. Each side is a whole process, start-up included.
+
+The machine is shared, so one timing says little: :data:`ROUNDS` rounds each run every side once,
+in turns, and each round's ratios are taken within the round (a side's seconds over the floor's
+of the same round). The median ratio is the result, printed with the lowest and highest of the
+rounds (the spread) and the load average before and after; peak memory is the highest
+``VmHWM`` (Linux) any round saw, read from ``/proc`` while the process runs.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from side_env import side_python
 
@@ -39,8 +45,11 @@ STREAM = DATA / f"stream-{LINES}-r{RECIPE}.jsonl"
 SIDE_PACKAGES = {"orjson": "3.13.0", "jsonschema-rs": "0.61.2"}
 TARGET_RATIO = 3.0
 MEMORY_LIMIT_MIB = 100
+ROUNDS = 5
+#: Repeats of the in-process per-line timings (each the best of them).
 REPEATS = 3
 VARIED = ("beat_index", "to_beat")
+FLOOR_SIDE = "orjson + jsonschema-rs loop"
 
 #: The floor: ``python -c FLOOR SCHEMAS FILE`` prints ``{"valid": N, "invalid": M}``.
 FLOOR = """
@@ -140,41 +149,84 @@ def measured(command: list[str], stdout: Any) -> tuple[float, int, str]:
     return elapsed, peak[0], (out or b"").decode()
 
 
-def _sides(path: Path, side: Path) -> dict[str, list[str]]:
-    validate = str(BIN / "backbeat-validate")
+class Run(NamedTuple):
+    """One run of one side: wall seconds, peak resident KiB, stdout (when captured)."""
+
+    seconds: float
+    peak_kib: int
+    output: str
+
+
+def _sides(path: Path, side: Path) -> dict[str, tuple[list[str], bool]]:
+    """Side name -> (command, whether its stdout is captured; else it goes to /dev/null)."""
+    validate = [str(BIN / "backbeat-validate"), "--file", str(path)]
     return {
-        "backbeat-validate --file F (output to /dev/null)": [validate, "--file", str(path)],
-        "backbeat-validate --file F --quiet": [validate, "--file", str(path), "--quiet"],
-        "orjson + jsonschema-rs loop": [str(side), "-c", FLOOR, str(ROOT / "schemas"), str(path)],
+        "backbeat-validate --file F --quiet": ([*validate, "--quiet"], True),
+        "backbeat-validate --file F (text to /dev/null)": (validate, False),
+        "backbeat-validate --file F --json (to /dev/null)": ([*validate, "--json"], False),
+        FLOOR_SIDE: ([str(side), "-c", FLOOR, str(ROOT / "schemas"), str(path)], True),
     }
 
 
-def _best(sides: dict[str, list[str]]) -> dict[str, tuple[float, int, str]]:
-    """Each side's best seconds, highest peak and last output, the sides run in turns."""
-    runs: dict[str, list[tuple[float, int, str]]] = {name: [] for name in sides}
+def _rounds(sides: dict[str, tuple[list[str], bool]]) -> list[dict[str, Run]]:
+    """:data:`ROUNDS` rounds, each running every side once, in turns."""
+    rounds = []
     with open(os.devnull, "wb") as devnull:
-        for _ in range(REPEATS):
-            for name, command in sides.items():
-                quiet_or_floor = "--quiet" in command or "-c" in command
-                runs[name].append(measured(command, subprocess.PIPE if quiet_or_floor else devnull))
-    return {
-        name: (min(r[0] for r in done), max(r[1] for r in done), done[-1][2])
-        for name, done in runs.items()
-    }
+        for number in range(ROUNDS):
+            done = {}
+            for name, (command, captured) in sides.items():
+                done[name] = Run(*measured(command, subprocess.PIPE if captured else devnull))
+            floor = done[FLOOR_SIDE].seconds
+            shown = ", ".join(
+                f"{r.seconds / floor:.2f}x" for n, r in done.items() if n != FLOOR_SIDE
+            )
+            print(f"  round {number + 1}/{ROUNDS}: floor {floor:.2f}s; sides {shown}", flush=True)
+            rounds.append(done)
+    return rounds
 
 
 def _invalid(name: str, output: str) -> str:
-    if name.startswith("orjson"):
+    if name == FLOOR_SIDE:
         return str(json.loads(output)["invalid"])
     found = re.search(r"(\d+) invalid", output)
     return found[1] if found else "?"
+
+
+def _report(rounds: list[dict[str, Run]]) -> None:
+    """Each side's median ratio to the floor (its spread over the rounds), median seconds and
+    highest peak memory, then the verdicts."""
+    for name in rounds[0]:
+        seconds = [r[name].seconds for r in rounds]
+        ratios = [r[name].seconds / r[FLOOR_SIDE].seconds for r in rounds]
+        peak = max(r[name].peak_kib for r in rounds) / 1024
+        output = rounds[-1][name].output
+        invalid = _invalid(name, output) if output else "-"
+        ratio = (
+            "floor"
+            if name == FLOOR_SIDE
+            else f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}x)"
+        )
+        print(
+            f"  {name:48s} {statistics.median(seconds):6.2f}s  {ratio:22s} "
+            f"peak {peak:5.1f} MiB  invalid: {invalid}"
+        )
+    for name in rounds[0]:
+        if name != FLOOR_SIDE:
+            ratio = statistics.median(r[name].seconds / r[FLOOR_SIDE].seconds for r in rounds)
+            peak = max(r[name].peak_kib for r in rounds) / 1024
+            verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+            memory = "meets" if peak < MEMORY_LIMIT_MIB else "misses"
+            print(
+                f"  {name}: {verdict} the {TARGET_RATIO:.0f}x target (median), "
+                f"{memory} the {MEMORY_LIMIT_MIB} MiB one"
+            )
 
 
 def _per_line(path: Path, count: int = 20_000) -> str:
     """Where the time of a line goes, in microseconds, in this process (best of REPEATS): the
     fast path's parse and check on valid lines, and the strict path on the invalid ones."""
     from backbeat_fuzz import MessageValidator
-    from backbeat_fuzz._fastcheck import parse_plain
+    from backbeat_fuzz._fastparse import parse_plain
 
     validator = MessageValidator()
     with open(path, "rb") as lines:
@@ -200,30 +252,22 @@ def _per_line(path: Path, count: int = 20_000) -> str:
     )
 
 
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def run() -> None:
-    """Make the file and the side environment, time the sides, print seconds, ratios, memory."""
+    """Make the file and the side environment, time the sides in rounds, print the ratios
+    (median and spread), peak memory and where a line's time goes."""
     side = side_python(SIDE_PACKAGES)
     if side is None:
         print("  the orjson + jsonschema-rs side environment is unavailable: nothing compared")
         return
     path = stream_file()
     size = path.stat().st_size / 1e6
-    print(f"  {LINES:,} lines, {size:.0f} MB, 1 in {INVALID_EVERY} invalid; best of {REPEATS}")
-    results = _best(_sides(path, side))
-    floor = results["orjson + jsonschema-rs loop"][0]
-    for name, (seconds, peak, output) in results.items():
-        ratio = f"{seconds / floor:.2f}x the floor" if not name.startswith("orjson") else "floor"
-        invalid = _invalid(name, output) if output else "-"
-        print(
-            f"  {name:50s} {seconds:6.2f}s  {ratio:18s} peak {peak / 1024:5.1f} MiB"
-            f"  invalid: {invalid}"
-        )
+    print(f"  {LINES:,} lines, {size:.0f} MB, 1 in {INVALID_EVERY} invalid; {ROUNDS} rounds")
+    before = _load()
+    rounds = _rounds(_sides(path, side))
+    print(f"  ratios: median of the rounds (lowest-highest); load average {before} -> {_load()}")
+    _report(rounds)
     print(f"  in-process: {_per_line(path)}")
-    for name, (seconds, peak, _) in results.items():
-        if name.startswith("backbeat"):
-            verdict = "meets" if seconds / floor <= TARGET_RATIO else "misses"
-            memory = "meets" if peak / 1024 < MEMORY_LIMIT_MIB else "misses"
-            print(
-                f"  {name}: {verdict} the {TARGET_RATIO:.0f}x target, "
-                f"{memory} the {MEMORY_LIMIT_MIB} MiB one"
-            )
