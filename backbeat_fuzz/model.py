@@ -117,13 +117,15 @@ class Mutant:
         text = self.text
         shown = text if len(text) <= _REPR_LIMIT else f"{text[:_REPR_LIMIT]}... ({len(text)} chars)"
         where = f", location={self.location!r}" if self.location else ""
+        said = f", summary={self.summary!r}" if self.action is not None else ""
         return (
-            f"Mutant(kind={self.kind!r}, rule={self.rule!r}, note={self.note!r}{where}, "
+            f"Mutant(kind={self.kind!r}, rule={self.rule!r}, note={self.note!r}{where}{said}, "
             f"text={shown!r})"
         )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        """Hypothesis and IPython print a mutant short: a 1001-item message is not a report."""
+        """Hypothesis and IPython print a mutant short, with its :attr:`summary`: a 1001-item
+        message is not a report."""
         printer.text(repr(self))
 
     @property

@@ -859,3 +859,5 @@ def test_random_mutants_say_where_and_what() -> None:
         "7ffd:0001:abcd\n",
     )
     assert "location='hlc'" in repr(mutant)
+    summary = "violates `hlc.pattern` at $.hlc (was `7ffd:0001:abcd`, became `7ffd:0001:abcd\\n`)"
+    assert mutant.summary == summary and f"summary={summary!r}" in repr(mutant)
