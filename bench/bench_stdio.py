@@ -283,6 +283,25 @@ def _report(label: str, rates: dict[str, Rate]) -> None:
         )
 
 
+def _ceilings(raw: dict[str, Rate], harness: Rate) -> None:
+    """How far the harness's own time per message caps each language's stdio-over-cmd ratio:
+    a campaign message costs the harness's time plus one call, so the ratio is at most
+    (harness + cmd call) / (harness + stdio call) however fast the adapter is."""
+    own = 1 / harness.per_second
+    for language in ("python", "node", "go"):
+        if f"stdio {language}" not in raw:
+            continue
+        cmd, stdio = (1 / raw[f"{form} {language}"].per_second for form in ("cmd", "stdio"))
+        bound = (own + cmd) / (own + stdio)
+        needed = (cmd - CMD_RATIO * stdio) / (CMD_RATIO - 1)
+        print(
+            f"    {language}: a cmd: call {cmd * 1000:.2f} ms, a stdio: call "
+            f"{stdio * 1000:.3f} ms; at the harness's {own * 1000:.2f} ms a message the "
+            f"campaign ratio is at most {bound:.1f}x; {CMD_RATIO:g}x needs the harness under "
+            f"{needed * 1000:.3f} ms a message"
+        )
+
+
 def run() -> None:
     """Build the Go consumer, start every target, measure and print the rates and ratios."""
     print(
@@ -306,3 +325,4 @@ def run() -> None:
         f"    the harness's own time in the campaign: {1000 / harness.per_second:.2f} ms per "
         "message (generation, shrinking bookkeeping), the ceiling every target shares"
     )
+    _ceilings(raw, harness)

@@ -115,7 +115,9 @@ class ValueBuilder:
             values = _distinct([*first, *choices])
             return st.just(values[0]) if len(values) == 1 else st.sampled_from(values)
         strategy = self._build(node, path)
-        return st.one_of(st.just(self.hints[path]), strategy) if hinted else strategy
+        if not hinted or _shrinks_to_example(node):
+            return strategy
+        return st.one_of(st.just(self.hints[path]), strategy)
 
     def _build(self, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
         for key in ("anyOf", "oneOf"):
@@ -133,6 +135,13 @@ class ValueBuilder:
             return st.one_of(merged)
         oracle = SchemaOracle(dict(node))
         return st.one_of(merged).filter(oracle.is_valid)
+
+
+def _shrinks_to_example(node: Mapping[str, Any]) -> bool:
+    """Whether the node's own strategy draws its example, and first (an object's does, one draw
+    in :data:`EXAMPLE_ODDS`): a ``just(example)`` branch beside it would make that one message
+    half of all draws (the README example was half of a batch's messages, all repeats)."""
+    return _inferred_types(node) == ["object"] and not {"anyOf", "oneOf"} & set(node)
 
 
 def _choices(node: Mapping[str, Any], oracle: SchemaOracle) -> list[Any] | None:
@@ -311,15 +320,28 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+#: An object node with a valid example draws that example once in this many draws, and as its
+#: simplest draw (the shrink target). A ``one_of`` with it would make it half of all draws.
+EXAMPLE_ODDS = 16
+_PICK_EXAMPLE = st.integers(0, EXAMPLE_ODDS - 1)
+
+
 @dataclass(frozen=True)
 class _Fields:
     """An object node's fields in message order: name, value strategy, whether optional, and
-    which optional fields the example has (a bit mask: what a drawn mask of 0 means)."""
+    which optional fields the example has (a bit mask: what a drawn mask of 0 means); the
+    strategy of masks, built once; the example itself when it is valid for the node."""
 
     names: tuple[str, ...]
     values: tuple[st.SearchStrategy[Any], ...]
     optional: tuple[bool, ...]
     default: int
+    example: dict[str, Any] | None = None
+    masks: st.SearchStrategy[int] | None = field(init=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        count = sum(self.optional)
+        object.__setattr__(self, "masks", st.integers(0, 2**count - 1) if count else None)
 
     def __repr__(self) -> str:
         return f"<fields {', '.join(self.names)}>"
@@ -330,11 +352,12 @@ class _Fields:
 
 @st.composite
 def _objects(draw: st.DrawFn, fields: _Fields) -> dict[str, Any]:
-    """One draw picks which optional fields are present (not fixed_dictionaries: it also
-    shuffles the keys, a draw per key, which the message order then undid), then one per field.
-    Shrinks to the example's optional fields, each shrinking on its own."""
-    count = sum(fields.optional)
-    mask = draw(st.integers(0, 2**count - 1)) ^ fields.default if count else 0
+    """The example one draw in EXAMPLE_ODDS (the simplest draw); else one draw picks which
+    optional fields are present (not fixed_dictionaries: it also shuffles the keys, a draw per
+    key, which the message order then undid), then one per field. Shrinks to the example."""
+    if fields.example is not None and draw(_PICK_EXAMPLE) == 0:
+        return fields.example
+    mask = 0 if fields.masks is None else draw(fields.masks) ^ fields.default
     out: dict[str, Any] = {}
     bit = 0
     for name, values, optional in zip(fields.names, fields.values, fields.optional, strict=True):
@@ -357,12 +380,12 @@ def _object(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.Se
         value = _json_scalars() if extra is True else builder.build(extra, (*path, "*"))
         fields.append((name, value, True))
     example = builder.hints.get(path)
+    if not isinstance(example, dict) or not SchemaOracle(dict(node)).is_valid(example):
+        example = None
     present = [n for n, _, optional in fields if optional]
-    default = sum(
-        1 << i for i, n in enumerate(present) if isinstance(example, dict) and n in example
-    )
+    default = sum(1 << i for i, n in enumerate(present) if example is not None and n in example)
     names, values, optional = zip(*fields, strict=True) if fields else ((), (), ())
-    return _objects(_Fields(names, values, optional, default))
+    return _objects(_Fields(names, values, optional, default, example))
 
 
 #: JSON type -> builder of valid values of that type.
