@@ -9,7 +9,7 @@ by the reference validator before it is emitted, so that work is counted), and
 hypothesis-jsonschema's ``from_schema(schema)`` on the same schema file.
 
 hypothesis-jsonschema 0.23.1 imports Hypothesis internals that hypothesis 6.170.10 removed, so
-it runs in a side virtualenv the benchmark makes at ``bench/.side-env`` (gitignored) with
+it runs in the side virtualenv of :mod:`side_env` (``bench/.side-env``, gitignored) with
 :data:`SIDE_PACKAGES`, installed by pip only when missing. Every side runs in its own process
 (the same driver, :data:`DRIVER`), which prints its rate as one JSON line.
 
@@ -28,14 +28,13 @@ import os
 import subprocess
 import sys
 import tarfile
-import venv
 from pathlib import Path
 from typing import Any
 
+from side_env import side_python
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"
-SIDE_ENV = ROOT / "bench" / ".side-env"
-SIDE_PYTHON = SIDE_ENV / "bin" / "python"
 SIDE_PACKAGES = {"hypothesis": "6.170.9", "hypothesis-jsonschema": "0.23.1"}
 KINDS = ("beatframe", "statusclaim", "barreport")
 EXAMPLES = 200
@@ -90,37 +89,6 @@ print(json.dumps({"examples": done, "seconds": seconds, "rate": done / seconds,
                   "hypothesis": hypothesis.__version__,
                   "package": getattr(package, "__file__", None)}))
 """
-
-
-def _installed(python: Path) -> dict[str, str]:
-    """Package -> version of :data:`SIDE_PACKAGES` in the environment of *python*."""
-    code = (
-        "import json, importlib.metadata as m\n"
-        "out = {}\n"
-        f"for name in {list(SIDE_PACKAGES)!r}:\n"
-        "    try: out[name] = m.version(name)\n"
-        "    except m.PackageNotFoundError: pass\n"
-        "print(json.dumps(out))"
-    )
-    proc = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=False)
-    return json.loads(proc.stdout) if proc.returncode == 0 else {}
-
-
-def side_env() -> Path | None:
-    """The side virtualenv's python, made and filled by pip when needed; None if that fails."""
-    if not SIDE_PYTHON.exists():
-        print(f"  making {SIDE_ENV.relative_to(ROOT)} (once)", flush=True)
-        venv.create(SIDE_ENV, with_pip=True, clear=True)
-    if _installed(SIDE_PYTHON) != SIDE_PACKAGES:
-        wanted = [f"{name}=={version}" for name, version in SIDE_PACKAGES.items()]
-        print(f"  pip install {' '.join(wanted)} into the side env", flush=True)
-        command = [str(SIDE_PYTHON), "-m", "pip", "install", "--quiet", *wanted]
-        proc = subprocess.run(command, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            tail = proc.stderr.strip().splitlines()[-1:]
-            print(f"  pip failed (exit {proc.returncode}): {tail}")
-            return None
-    return SIDE_PYTHON
 
 
 def _extract(ref: str, folder: str, into: Path) -> None:
@@ -309,13 +277,13 @@ def run_coverage() -> None:
 def run() -> None:
     """Measure the three sides per kind and print the table, then the now-vs-before table and
     the coverage lists' size and cost."""
-    side_python = side_env()
+    side = side_python(SIDE_PACKAGES)
     versions: dict[str, str] = {}
     rows = []
     for kind in KINDS:
         valid = measure(sys.executable, "valid", kind)
         invalid = measure(sys.executable, "invalid", kind)
-        theirs = measure(side_python, "hypothesis-jsonschema", kind) if side_python else None
+        theirs = measure(side, "hypothesis-jsonschema", kind) if side else None
         for name, result in (("ours", valid), ("hypothesis-jsonschema", theirs)):
             if result is not None:
                 versions[name] = result["hypothesis"]
