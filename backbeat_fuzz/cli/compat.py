@@ -11,7 +11,6 @@ missing path, an invalid schema, an ``x-version`` that cannot be read).
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import BackbeatFuzzError
+from ..report.text import shown
 from ._options import EXIT_OK, fail, option, options
 
 if TYPE_CHECKING:
@@ -32,13 +32,6 @@ __all__ = [
 #: A declared version bump too small for the change (1, as a finding is elsewhere).
 EXIT_TOO_SMALL = 1
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def _shown(text: str) -> str:
-    """*text* with control characters escaped, safe to print to a terminal."""
-    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
-
 
 def _direction_lines(verdict: DirectionVerdict, rejecting: str) -> list[str]:
     if verdict.compatible:
@@ -46,9 +39,9 @@ def _direction_lines(verdict: DirectionVerdict, rejecting: str) -> list[str]:
         return [f"  {verdict.summary}: compatible{tried}"]
     lines = [f"  {verdict.summary}: BREAKS"]
     if verdict.witness is not None:
-        lines.append(f"    witness: {_shown(verdict.witness.text)}")
+        lines.append(f"    witness: {shown(verdict.witness.text)}")
         lines += [
-            f"    {rejecting} validator: {e.path} {e.rule}: {_shown(e.message)}"
+            f"    {rejecting} validator: {e.path} {e.rule}: {shown(e.message)}"
             for e in verdict.witness.errors
         ]
     return lines
