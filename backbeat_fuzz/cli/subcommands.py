@@ -10,12 +10,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import BackbeatFuzzError
 from ._campaign import check_report_paths, color, show, write_reports
-from ._options import EXIT_FOUND, EXIT_OK, cannot_write, fail, option, options, path_option
+from ._options import (
+    EXIT_FOUND,
+    EXIT_OK,
+    Option,
+    cannot_write,
+    fail,
+    option,
+    options,
+    path_option,
+)
+
+if TYPE_CHECKING:
+    from ..model import Mutant
+    from ..strategies import RuleInfo
 
 __all__ = ["merge", "mutations", "replay", "seed_command"]
 
@@ -56,7 +70,9 @@ def mutations(
     click.echo(render_variants(found, as_json) if variants else render_rules(infos, as_json))
 
 
-def _catalogue(kinds: tuple[str, ...], rules: tuple[str, ...], schemas_dir: Path | None) -> list:
+def _catalogue(
+    kinds: tuple[str, ...], rules: tuple[str, ...], schemas_dir: Path | None
+) -> list[RuleInfo]:
     """The catalogue's rows of the *kinds* (all when none) and the rules *rules* select."""
     from ..contract import load_contract
     from ..strategies import check_rule_patterns, mutation_catalogue, select_rules
@@ -65,14 +81,14 @@ def _catalogue(kinds: tuple[str, ...], rules: tuple[str, ...], schemas_dir: Path
     names = [contract.kind(k).name for k in kinds] or list(contract.kinds)
     if rules:
         check_rule_patterns(names, list(rules), schemas_dir=schemas_dir)
-    infos = []
+    infos: list[RuleInfo] = []
     for name in names:
         chosen = set(select_rules(name, list(rules) or None, schemas_dir=schemas_dir))
         infos += [i for i in mutation_catalogue(name, schemas_dir=schemas_dir) if i.rule in chosen]
     return infos
 
 
-def _variants(infos: list, schemas_dir: Path | None) -> list:
+def _variants(infos: list[RuleInfo], schemas_dir: Path | None) -> list[Mutant]:
     """Every coverage-phase variant of the catalogue rows *infos*, kind by kind."""
     from ..strategies import coverage_mutants
 
@@ -160,12 +176,14 @@ def _entries_corpus(entries: tuple[Path, ...], corpus_dir: Path) -> Path:
 @click.command("seed")
 @options(
     path_option(("--out",), "Folder to write valid/ and invalid/ into.", required=True),
-    option(
-        "max-examples",
+    Option(
         ("--count",),
-        default=3,
-        show_default=True,
-        help="Messages per kind (valid) and per rule (invalid).",
+        {
+            "default": 3,
+            "show_default": True,
+            "type": click.IntRange(min=1),
+            "help": "Messages per kind (valid) and per rule (invalid).",
+        },
     ),
     option("seed", default=0, show_default=True, help="The same seed writes the same files."),
     _ONLY_KIND,
