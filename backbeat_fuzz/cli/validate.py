@@ -24,6 +24,7 @@ import click
 
 from ..errors import BackbeatFuzzError
 from ..validator import MessageValidator
+from ._options import Option, option, options, path_option
 from ._output import Printer, Source, make_printer
 from ._stdin import read_stdin
 from ._walk import LINE_SUFFIXES, SIDECAR_SUFFIX, dir_files, is_message_file
@@ -111,30 +112,25 @@ def _stdin_or_argument(message: str | None) -> tuple[bool, Iterator[tuple[Source
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--schemas",
-    "schemas_dir",
-    type=click.Path(path_type=Path),
-    help="Folder of *.schema.json files (default: the packaged v1 schemas).",
-)
-@click.option(
-    "--file",
-    "files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A message file (.json, or .jsonl/.ndjson with one message a line). Repeatable.",
-)
-@click.option(
-    "--message",
-    "message",
-    help="A message as JSON text, or '-' to read stdin (one message, or NDJSON: one a line).",
-)
-@click.option(
-    "--dir",
-    "dirs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Validate every .json/.jsonl/.ndjson file below this folder. Repeatable.",
+@options(
+    option("schemas", help="Folder of *.schema.json files (default: the packaged v1 schemas)."),
+    path_option(
+        ("--file", "files"),
+        "A message file (.json, or .jsonl/.ndjson with one message a line). Repeatable.",
+        multiple=True,
+    ),
+    Option(
+        ("--message", "message"),
+        {
+            "help": "A message as JSON text, or '-' to read stdin (one message, or NDJSON: "
+            "one a line)."
+        },
+    ),
+    path_option(
+        ("--dir", "dirs"),
+        "Validate every .json/.jsonl/.ndjson file below this folder. Repeatable.",
+        multiple=True,
+    ),
 )
 @click.option(
     "--kind",
