@@ -7,7 +7,7 @@ reports -> CLI. See ARCHITECTURE.md.
 
 from .contract import Contract, MessageKind, load_contract
 from .errors import BackbeatFuzzError, SchemaError, UnsupportedSchemaError, UsageError
-from .model import Mutant, Outcome, Verdict
+from .model import EditAction, Mutant, Outcome, Verdict
 from .validator import MessageValidator, ValidationResult, Violation
 
 __version__ = "0.1.0"
@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BackbeatFuzzError",
     "Contract",
+    "EditAction",
     "MessageKind",
     "MessageValidator",
     "Mutant",
