@@ -69,7 +69,7 @@ def json_path(path: Any) -> str:
 
 def field_name(path: Any) -> str:
     """How a message names a location: ``issues[0].code``, or ``message`` for the root."""
-    return json_path(path)[1:].removeprefix(".") or "message"
+    return _subject(json_path(path))
 
 
 # ---------------------------------------------------------------- quoting values
@@ -222,13 +222,17 @@ MESSAGES: dict[str, Callable[[Failure], str]] = {
 _DATE_TIME_HINT = " (RFC 3339, e.g. 2025-09-05T12:30:00Z)"
 
 
+def _unknown(failure: Failure) -> str:
+    return f"breaks its {failure.keyword} keyword"
+
+
 def _text(failure: Failure) -> str:
     """The table's text for *failure*, or the schema's own ``x-messages`` one."""
     schema = failure.schema
-    custom = schema.get("x-messages", {}) if isinstance(schema, Mapping) else {}
-    if isinstance(custom, Mapping) and isinstance(custom.get(failure.keyword), str):
+    custom = schema.get("x-messages") if type(schema) is dict else None
+    if custom and isinstance(custom, Mapping) and isinstance(custom.get(failure.keyword), str):
         return str(custom[failure.keyword])
-    text = MESSAGES.get(failure.keyword, lambda f: f"breaks its {f.keyword} keyword")(failure)
+    text = MESSAGES.get(failure.keyword, _unknown)(failure)
     if failure.keyword == "format" and failure.value == "date-time":
         text += _DATE_TIME_HINT
     return text
@@ -238,21 +242,32 @@ def _text(failure: Failure) -> str:
 _NAMING = frozenset({"required", "dependentRequired", "additionalProperties"})
 
 
+def _subject(path: str) -> str:
+    """:func:`field_name`, from the :func:`json_path` already made."""
+    return path[1:].removeprefix(".") or "message"
+
+
 def violation(failure: Failure) -> Violation:
     """The :class:`Violation` one failed keyword is, whichever engine found it."""
     location, keyword = failure.location, failure.keyword
     if keyword in _NAMING and failure.name is not None:
-        child = (*location, failure.name)
-        rule = rule_name(child if keyword == "required" else location, keyword)
-        subject = field_name(child)
-        if keyword == "additionalProperties":
-            subject = f"unknown field {subject}"
-        elif keyword == "dependentRequired":
-            failure = failure._replace(detail=field_name((*location, failure.detail)))
-        return Violation(json_path(child), rule, f"{subject} {_text(failure)}")
-    subject = field_name(location)
+        return _naming(failure)
+    path = json_path(location)
+    subject = _subject(path)
     if failure.of_name:
         subject = f"property name {show(failure.instance)} of {subject}"
-    return Violation(
-        json_path(location), rule_name(location, keyword), f"{subject} {_text(failure)}"
-    )
+    return Violation(path, rule_name(location, keyword), f"{subject} {_text(failure)}")
+
+
+def _naming(failure: Failure) -> Violation:
+    """The violation of a keyword that names a property: at that property's path."""
+    location, keyword = failure.location, failure.keyword
+    child = (*location, failure.name)
+    path = json_path(child)
+    rule = rule_name(child if keyword == "required" else location, keyword)
+    subject = _subject(path)
+    if keyword == "additionalProperties":
+        subject = f"unknown field {subject}"
+    elif keyword == "dependentRequired":
+        failure = failure._replace(detail=field_name((*location, failure.detail)))
+    return Violation(path, rule, f"{subject} {_text(failure)}")
