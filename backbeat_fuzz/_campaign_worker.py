@@ -25,9 +25,9 @@ from .campaign.config import CampaignConfig, Progress, Unit
 from .campaign.planning import budgets, plan_all, unit_costs
 from .campaign.run import _infrastructure, open_target
 from .campaign.runner import Runner
-from .contract import load_contract
 from .errors import InfrastructureError, UsageError
 from .report import CampaignReport
+from .session import Session
 from .targets import Target
 
 #: Seconds between two progress snapshots a worker sends.
@@ -98,7 +98,8 @@ class _Session:
     """A worker's campaign: its plan and its runner (target, cache, findings) across items."""
 
     def __init__(self, index: int, config: CampaignConfig, target: Target, channel: Any) -> None:
-        units, notes = plan_all(config, target.input_mode.value)
+        session = Session.load(config.schemas_dir)  # the contract, loaded once per worker
+        units, notes = plan_all(config, target.input_mode.value, session)
         if not units:
             raise UsageError(
                 f"nothing to send: {'; '.join(notes)}; choose other --rule values, "
@@ -106,9 +107,8 @@ class _Session:
             )
         self.index, self.units, self.channel = index, units, channel
         self.budget = budgets(config, units)
-        self.cost = unit_costs(config, units, target.input_mode.value)
-        contract = load_contract(config.schemas_dir)
-        self.runner = Runner(config, target, contract, _Relay(index, channel), notes)
+        self.cost = unit_costs(config, units, target.input_mode.value, session)
+        self.runner = Runner(config, target, session, _Relay(index, channel), notes)
 
     def run(self, item: Item) -> Done:
         """Run one item; a round's size follows from what the unit's earlier rounds ran."""

@@ -45,13 +45,10 @@ The declared bump is read from the schemas' ``x-version`` (``1.0.0`` -> ``1.1.0`
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import hashlib
 import random
 import re
-import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,11 +59,12 @@ from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis.errors import HypothesisWarning, InvalidArgument, NoSuchExample, Unsatisfiable
 
 from . import resolver
-from .contract import MessageKind, load_contract
+from .contract import MessageKind, load_contract, load_schema_file
 from .errors import SchemaError, UnsupportedSchemaError, UsageError
 from .model import canonical_text
+from .session import Session
 from .strategies import valid_messages
-from .validator import MessageValidator, Violation
+from .validator import Violation
 
 __all__ = [
     "Bump",
@@ -389,34 +387,14 @@ def field_paths(schema: dict[str, Any]) -> set[str]:
 # -- the search -------------------------------------------------------------------------------
 
 
-def _copy_contract(source: Path, into: Path) -> Path:
-    """Copy a schema file (with the rules beside it) or a folder's schemas into *into*."""
-    into.mkdir()
-    if source.is_file():
-        name = source.name if source.name.endswith(".schema.json") else f"{source.stem}.schema.json"
-        shutil.copy(source, into / name)
-        files = sorted(source.parent.glob("rules-*.json"))
-    elif source.is_dir():
-        files = sorted(source.glob("*.schema.json")) + sorted(source.glob("rules-*.json"))
-    else:
-        raise UsageError(
-            f"{str(source)!r} does not exist; give a *.schema.json file or a schemas folder"
-        )
-    for path in files:
-        shutil.copy(path, into / path.name)
-    return into
-
-
-@contextlib.contextmanager
-def _named_as_given(copies: tuple[Path, Path], given: tuple[Path, Path]) -> Iterator[None]:
-    """Reword schema errors so they name the files the user gave, not their scratch copies."""
-    try:
-        yield
-    except SchemaError as exc:
-        message = str(exc)
-        for copy, source in zip(copies, given, strict=True):
-            message = message.replace(str(copy), str(source if source.is_dir() else source.parent))
-        raise SchemaError(message) from None
+def _version(path: Path) -> Session:
+    """One version of the contract, loaded where the user named it: a ``*.schema.json`` file
+    (with the ``rules-*.json`` beside it) or a schemas folder."""
+    if path.is_file():
+        return Session.of(load_schema_file(path))
+    if path.is_dir():
+        return Session.of(load_contract(path))
+    raise UsageError(f"{str(path)!r} does not exist; give a *.schema.json file or a schemas folder")
 
 
 def _seed_for(seed: int, kind: str, direction: str) -> int:
@@ -424,22 +402,8 @@ def _seed_for(seed: int, kind: str, direction: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def _search(
-    name: str,
-    source_dir: Path,
-    source_kind: str,
-    judge: MessageValidator,
-    judge_kind: str,
-    *,
-    max_examples: int,
-    seed: int,
-) -> DirectionVerdict:
-    """Look for a message of *source_kind* that *judge* rejects as *judge_kind*; shrink it."""
-
-    def rejected(message: dict[str, Any]) -> bool:
-        return not judge.validate_message(message, kind=judge_kind).valid
-
-    search = settings(
+def _search_settings(max_examples: int) -> settings:
+    return settings(
         settings.get_profile("default"),  # not the loaded profile: the budget is max_examples
         max_examples=max_examples,
         database=None,
@@ -449,14 +413,32 @@ def _search(
         suppress_health_check=list(HealthCheck),
         verbosity=Verbosity.quiet,
     )
+
+
+def _search(
+    name: str,
+    source: tuple[Session, str],
+    judge: tuple[Session, str],
+    *,
+    max_examples: int,
+    seed: int,
+) -> DirectionVerdict:
+    """Look for a message of *source*'s kind that *judge*'s validator rejects as its kind;
+    shrink it. Each side is a version's session and the kind's short name in it."""
+    (source_session, source_kind), (judge_session, judge_kind) = source, judge
+    validator = judge_session.validator
+
+    def rejected(message: dict[str, Any]) -> bool:
+        return not validator.validate_message(message, kind=judge_kind).valid
+
     try:
-        strategy = valid_messages(source_kind, schemas_dir=source_dir)
+        strategy = valid_messages(source_kind, session=source_session)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HypothesisWarning)
             found = find(
                 strategy,
                 rejected,
-                settings=search,
+                settings=_search_settings(max_examples),
                 random=random.Random(_seed_for(seed, source_kind, name)),
             )
     except NoSuchExample:
@@ -468,7 +450,7 @@ def _search(
             f"no valid {source_kind} message can be generated from the {version} schema{why}; "
             "check that it can be satisfied (its example should validate)"
         ) from None
-    errors = judge.validate_message(found, kind=judge_kind).errors
+    errors = validator.validate_message(found, kind=judge_kind).errors
     return DirectionVerdict(name, False, Witness(canonical_text(found), errors), max_examples)
 
 
@@ -504,50 +486,55 @@ def _reasons(
 def _compare_kind(
     old: MessageKind,
     new: MessageKind,
-    dirs: tuple[Path, Path],
-    validators: tuple[MessageValidator, MessageValidator],
+    sessions: tuple[Session, Session],
     *,
     max_examples: int,
     seed: int,
 ) -> KindCompat:
     declared, problem = declared_bump(old.version, new.version)
-    added = sorted(field_paths(new.schema) - field_paths(old.schema))
-    removed = sorted(field_paths(old.schema) - field_paths(new.schema))
     constrained = constraints(old.schema) != constraints(new.schema) or _rules(old) != _rules(new)
     if not constrained:
-        unchanged = _without_version(old.schema) == _without_version(new.schema)
-        return KindCompat(
-            old.name,
-            old.version,
-            new.version,
-            DirectionVerdict("forward", True, None, 0),
-            DirectionVerdict("backward", True, None, 0),
-            (),
-            (),
-            Bump.NONE if unchanged else Bump.PATCH,
-            declared,
-            ("unchanged",) if unchanged else ("only annotations changed (descriptions, examples)",),
-            problem,
-        )
-    forward = _search(
-        "forward", dirs[1], new.name, validators[0], old.name, max_examples=max_examples, seed=seed
-    )
-    backward = _search(
-        "backward", dirs[0], old.name, validators[1], new.name, max_examples=max_examples, seed=seed
-    )
+        return _unconstrained(old, new, declared, problem)
+    added = sorted(field_paths(new.schema) - field_paths(old.schema))
+    removed = sorted(field_paths(old.schema) - field_paths(new.schema))
+    olds, news = (sessions[0], old.name), (sessions[1], new.name)
+    forward = _search("forward", news, olds, max_examples=max_examples, seed=seed)
+    backward = _search("backward", olds, news, max_examples=max_examples, seed=seed)
     required, reasons = _reasons(forward, backward, added, removed, constrained)
     return KindCompat(
-        old.name,
-        old.version,
-        new.version,
-        forward,
-        backward,
-        tuple(added),
-        tuple(removed),
-        required,
-        declared,
-        tuple(reasons),
-        problem,
+        kind=old.name,
+        old_version=old.version,
+        new_version=new.version,
+        forward=forward,
+        backward=backward,
+        added=tuple(added),
+        removed=tuple(removed),
+        required=required,
+        declared=declared,
+        reasons=tuple(reasons),
+        problem=problem,
+    )
+
+
+def _unconstrained(
+    old: MessageKind, new: MessageKind, declared: Bump | None, problem: str
+) -> KindCompat:
+    """The verdict when no constraint changed: nothing to search for, no field to add."""
+    unchanged = _without_version(old.schema) == _without_version(new.schema)
+    return KindCompat(
+        kind=old.name,
+        old_version=old.version,
+        new_version=new.version,
+        forward=DirectionVerdict("forward", True, None, 0),
+        backward=DirectionVerdict("backward", True, None, 0),
+        added=(),
+        removed=(),
+        required=Bump.NONE if unchanged else Bump.PATCH,
+        declared=declared,
+        reasons=("unchanged",)
+        if unchanged
+        else ("only annotations changed (descriptions, examples)",),
+        problem=problem,
     )
 
 
@@ -595,20 +582,12 @@ def check_compat(
     if max_examples < 1:
         raise UsageError(f"max_examples={max_examples!r} must be at least 1, e.g. 200")
     old_path, new_path = Path(old), Path(new)
-    with tempfile.TemporaryDirectory(prefix="backbeat-compat-") as scratch:
-        dirs = (
-            _copy_contract(old_path, Path(scratch).resolve() / "old"),
-            _copy_contract(new_path, Path(scratch).resolve() / "new"),
-        )
-        with _named_as_given(dirs, (old_path, new_path)):
-            contracts = [load_contract(d) for d in dirs]
-        validators = (MessageValidator(dirs[0]), MessageValidator(dirs[1]))
-        old_kinds, new_kinds = (list(c.kinds.values()) for c in contracts)
-        pairs = list(_pairs(old_kinds, new_kinds, old_path.is_file() and new_path.is_file()))
-        kinds = tuple(
-            _compare_kind(o, n, dirs, validators, max_examples=max_examples, seed=seed)
-            for o, n in pairs
-        )
+    sessions = (_version(old_path), _version(new_path))
+    old_kinds, new_kinds = (list(s.contract.kinds.values()) for s in sessions)
+    pairs = list(_pairs(old_kinds, new_kinds, old_path.is_file() and new_path.is_file()))
+    kinds = tuple(
+        _compare_kind(o, n, sessions, max_examples=max_examples, seed=seed) for o, n in pairs
+    )
     paired_old = {o.name for o, _ in pairs}
     paired_new = {n.name for _, n in pairs}
     return CompatReport(

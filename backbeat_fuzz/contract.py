@@ -22,7 +22,7 @@ from . import ecma, resolver
 from .errors import SchemaError, UsageError, did_you_mean
 from .rules import CrossFieldRule, parse_rules
 
-__all__ = ["Contract", "MessageKind", "load_contract", "packaged_schemas_dir"]
+__all__ = ["Contract", "MessageKind", "load_contract", "load_schema_file", "packaged_schemas_dir"]
 
 
 @dataclass(frozen=True)
@@ -199,18 +199,14 @@ def _refuse_same_type(kind: MessageKind, kinds: dict[str, MessageKind]) -> None:
             )
 
 
-@functools.lru_cache(maxsize=32)
-def _load(folder: Path, shown: str) -> Contract:
-    """The contract of *folder* (resolved, the cache key); *shown* is the path as given."""
-    rules = [
-        rule
-        for p in sorted(folder.glob("rules-*.json"))
-        for rule in parse_rules(_read_json(p), str(p))
-    ]
+def _build(schemas: list[Path], rules_files: list[Path], source: Path, shown: str) -> Contract:
+    """The contract of the *schemas* documents with the cross-field rules of *rules_files*;
+    *source* is where they live, *shown* how the user named it."""
+    rules = [rule for p in rules_files for rule in parse_rules(_read_json(p), str(p))]
     kinds: dict[str, MessageKind] = {}
     # The packaged schemas are checked against the metaschema by the test suite, not at start-up.
-    check = folder != packaged_schemas_dir().resolve()
-    for path in sorted(folder.glob("*.schema.json")):
+    check = source.resolve() != packaged_schemas_dir().resolve()
+    for path in schemas:
         kind = _load_kind(path, rules, check=check)
         if kind.name in kinds:
             raise SchemaError(
@@ -223,7 +219,7 @@ def _load(folder: Path, shown: str) -> Contract:
             f"schemas folder {shown!r} holds no *.schema.json file; "
             "point at the folder with the schemas, or omit it to use the packaged schemas"
         )
-    contract = Contract(kinds=kinds, source=folder)
+    contract = Contract(kinds=kinds, source=source)
     for kind in contract if check else ():
         resolver.check_refs(kind.schema, contract.registry, str(kind.path))
     return contract
@@ -231,6 +227,9 @@ def _load(folder: Path, shown: str) -> Contract:
 
 def load_contract(schemas_dir: str | Path | None = None) -> Contract:
     """Load the contract of *schemas_dir*, or the packaged one.
+
+    Each call reads the folder: load it once where the user names it (the CLI, the plugin, a
+    library entry point) and pass the :class:`Contract` on.
 
     Raises:
         SchemaError: the folder is missing, empty, or holds an invalid document.
@@ -241,4 +240,20 @@ def load_contract(schemas_dir: str | Path | None = None) -> Contract:
             f"schemas folder {str(folder)!r} does not exist or is not a folder; "
             "pass a folder holding *.schema.json files, or omit it to use the packaged schemas"
         )
-    return _load(folder.resolve(), str(folder))
+    schemas = sorted(folder.glob("*.schema.json"))
+    return _build(schemas, sorted(folder.glob("rules-*.json")), folder.resolve(), str(folder))
+
+
+def load_schema_file(path: str | Path) -> Contract:
+    """The contract of one schema file, with the ``rules-*.json`` beside it (its one kind is
+    named as in a folder: by its ``type`` constant, else by the file name).
+
+    Raises:
+        UsageError: *path* is not a file.
+        SchemaError: the schema or a rules document is not valid.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise UsageError(f"{str(file)!r} does not exist; give a *.schema.json file or a folder")
+    rules = sorted(file.parent.glob("rules-*.json"))
+    return _build([file], rules, file.parent.resolve(), str(file))

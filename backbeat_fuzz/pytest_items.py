@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .corpus import CorpusEntry
     from .harness import CampaignConfig
     from .report import Finding
+    from .session import Session
     from .targets import Target
 
 __all__ = [
@@ -81,6 +82,7 @@ class Run:
 
     campaign: CampaignConfig
     paths: list[str] = field(default_factory=list)
+    session: Session | None = None  # the contract, loaded once at collection
     _target: Target | None = None
     _error: Exception | None = field(default=None, repr=False)
 
@@ -122,15 +124,16 @@ class BackbeatCollector(pytest.Collector):
     """The ``backbeat`` node: one conformance item per kind and direction, one per corpus entry."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from .contract import load_contract
         from .corpus import Corpus
         from .errors import BackbeatFuzzError
+        from .session import Session
 
         run = self.config.stash[RUN]
         run.paths = import_paths(self.config)
         campaign = run.campaign
         try:
-            kinds = list(load_contract(campaign.schemas_dir).kinds)
+            run.session = Session.load(campaign.schemas_dir)
+            kinds = list(run.session.contract.kinds)
             corpus = Corpus(campaign.corpus_dir or DEFAULT_CORPUS)
             entries = corpus.entries()
         except BackbeatFuzzError as exc:
@@ -194,7 +197,9 @@ class ConformanceItem(_BackbeatItem):
         from .harness import run_cell
 
         run = self.run
-        report = run_cell(run.campaign, self.kind, self.direction, target=run.target())
+        report = run_cell(
+            run.campaign, self.kind, self.direction, target=run.target(), session=run.session
+        )
         sent = report.counts.get(self.kind, {}).get(self.direction, 0)
         self.user_properties.append(("messages_sent", sent))
         if report.skipped:

@@ -23,9 +23,9 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 
-from .contract import load_contract
 from .corpus import write_atomic
 from .model import Mutant, canonical_text
+from .session import Session
 from .strategies import invalid_messages, mutation_catalogue, valid_messages
 from .validator import MessageValidator
 
@@ -94,12 +94,12 @@ def seed_examples(
         The files written, sorted.
     """
     root = Path(out)
-    contract = load_contract(schemas_dir)
-    validator = MessageValidator(schemas_dir)
+    session = Session.load(schemas_dir)
+    contract, validator = session.contract, session.validator
     written: list[Path] = []
     for kind in [contract.kind(k).name for k in kinds] if kinds else list(contract.kinds):
         valid = _collect(
-            valid_messages(kind, schemas_dir=schemas_dir),
+            valid_messages(kind, session=session),
             count,
             campaign_seed,
             lambda m: canonical_text(m).encode(),
@@ -109,8 +109,8 @@ def seed_examples(
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, (canonical_text(message) + "\n").encode())
             written.append(path)
-        for info in mutation_catalogue(kind, schemas_dir=schemas_dir):
-            strategy = invalid_messages(kind, rules=[info.rule], schemas_dir=schemas_dir)
+        for info in mutation_catalogue(kind, session=session):
+            strategy = invalid_messages(kind, rules=[info.rule], session=session)
             mutants: list[Mutant] = _collect(
                 strategy, count, campaign_seed, lambda m: m.data, _names_its_rule(validator)
             )

@@ -27,9 +27,10 @@ from .generate import coverage
 from .generate.coverage import Case, Skipped
 from .generate.edits import MutationOp
 from .generate.mutations import FAMILIES, PROBES, is_probe
-from .generate.plan import KindPlan, compile_kind, get_path
+from .generate.plan import KindPlan, get_path
 from .generate.values import Options
 from .model import Mutant
+from .session import Session
 
 __all__ = [
     "FAMILIES",
@@ -37,6 +38,7 @@ __all__ = [
     "PROBES",
     "Case",
     "RuleInfo",
+    "Session",
     "Skipped",
     "check_rule_patterns",
     "coverage_mutants",
@@ -66,9 +68,10 @@ class RuleInfo:
     probe: bool = False  # an implementation-limit probe: either verdict is right (PROBES)
 
 
-def _plan(kind: str, schemas_dir: str | Path | None, options: Options | None = None) -> KindPlan:
-    folder = None if schemas_dir is None else Path(schemas_dir).resolve()
-    return compile_kind(kind, folder, options or Options())
+def _session(session: Session | None, schemas_dir: str | Path | None) -> Session:
+    """*session*, or the one of *schemas_dir* (the convenience of the public functions: each
+    call with a folder loads it; pass a :class:`~backbeat_fuzz.session.Session` to load once)."""
+    return session if session is not None else Session.load(schemas_dir)
 
 
 def valid_messages(
@@ -77,6 +80,7 @@ def valid_messages(
     schemas_dir: str | Path | None = None,
     integer_floats: bool = False,
     extra_fields: bool = True,
+    session: Session | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid messages of *kind* (``beatframe``, ``statusclaim``, ``barreport`` or a ``type``).
 
@@ -87,11 +91,12 @@ def valid_messages(
             rejected by most typed consumers: the strict switch, off by default).
         extra_fields: add unknown fields where the schema is open (minor versions may add
             optional fields, so consumers must tolerate them).
+        session: the contract, loaded once (then *schemas_dir* is not read).
 
     Shrinks towards the schema's first example, field by field.
     """
     options = Options(integer_floats=integer_floats, extra_fields=extra_fields)
-    return _plan(kind, schemas_dir, options).valid
+    return _session(session, schemas_dir).plan(kind, options).valid
 
 
 def reaches(rule: str, input_mode: str) -> bool:
@@ -112,7 +117,11 @@ def _matches(rule: str, family: str, pattern: str) -> bool:
 
 
 def select_rules(
-    kind: str, patterns: list[str] | None, *, schemas_dir: str | Path | None = None
+    kind: str,
+    patterns: list[str] | None,
+    *,
+    schemas_dir: str | Path | None = None,
+    session: Session | None = None,
 ) -> list[str]:
     """The rule names of *kind* that *patterns* select (all when None).
 
@@ -123,7 +132,7 @@ def select_rules(
     Raises:
         UsageError: a pattern selects nothing in any kind; the message suggests a close rule.
     """
-    catalogue = mutation_catalogue(kind, schemas_dir=schemas_dir)
+    catalogue = mutation_catalogue(kind, session=_session(session, schemas_dir))
     if not patterns:
         return [info.rule for info in catalogue]
     names = {info.rule for info in catalogue}
@@ -137,10 +146,15 @@ def select_rules(
 
 
 def check_rule_patterns(
-    kinds: list[str], patterns: list[str], *, schemas_dir: str | Path | None = None
+    kinds: list[str],
+    patterns: list[str],
+    *,
+    schemas_dir: str | Path | None = None,
+    session: Session | None = None,
 ) -> None:
     """Raise UsageError for a pattern that selects no rule in any of *kinds*."""
-    catalogue = [i for k in kinds for i in mutation_catalogue(k, schemas_dir=schemas_dir)]
+    session = _session(session, schemas_dir)
+    catalogue = [i for k in kinds for i in mutation_catalogue(k, session=session)]
     for pattern in patterns:
         if not any(_matches(i.rule, i.family, pattern) for i in catalogue):
             names = sorted({i.rule for i in catalogue} | set(FAMILIES))
@@ -151,15 +165,18 @@ def check_rule_patterns(
 
 
 def mutation_catalogue(
-    kind: str | None = None, *, schemas_dir: str | Path | None = None
+    kind: str | None = None,
+    *,
+    schemas_dir: str | Path | None = None,
+    session: Session | None = None,
 ) -> list[RuleInfo]:
     """Every rule the mutations can break, for *kind* or for every kind, in catalogue order."""
+    session = _session(session, schemas_dir)
     if kind is None:
-        from .contract import load_contract
-
-        kinds = list(load_contract(schemas_dir).kinds)
-        return [info for k in kinds for info in mutation_catalogue(k, schemas_dir=schemas_dir)]
-    plan = _plan(kind, schemas_dir)
+        return [
+            info for k in session.contract.kinds for info in mutation_catalogue(k, session=session)
+        ]
+    plan = session.plan(kind)
     seen: dict[str, RuleInfo] = {}
     for op in plan.ops:
         if op.rule not in seen:
@@ -230,7 +247,7 @@ def _mutants(draw: st.DrawFn, source: _Source) -> Mutant:
 
 
 def _selected_ops(
-    kind: str, rules: list[str] | None, schemas_dir: str | Path | None, input_mode: str
+    kind: str, rules: list[str] | None, session: Session, input_mode: str
 ) -> tuple[KindPlan, tuple[MutationOp, ...]]:
     """The plan of *kind* and its operators that *rules* select and *input_mode* can reach.
 
@@ -241,8 +258,8 @@ def _selected_ops(
         raise UsageError(
             f"input_mode={input_mode!r} is unknown; use one of {', '.join(INPUT_MODES)}"
         )
-    plan = _plan(kind, schemas_dir)
-    wanted = set(select_rules(kind, rules, schemas_dir=schemas_dir))
+    plan = session.plan(kind)
+    wanted = set(select_rules(kind, rules, session=session))
     ops = tuple(op for op in plan.ops if op.rule in wanted and reaches(op.rule, input_mode))
     if not ops:
         raise UsageError(
@@ -259,6 +276,7 @@ def invalid_messages(
     rules: list[str] | None = None,
     schemas_dir: str | Path | None = None,
     input_mode: str = "bytes",
+    session: Session | None = None,
 ) -> st.SearchStrategy[Mutant]:
     """Invalid messages of *kind*, each breaking one rule, as :class:`~backbeat_fuzz.model.Mutant`.
 
@@ -268,12 +286,13 @@ def invalid_messages(
         schemas_dir: another schemas folder (default: the packaged v1 contract).
         input_mode: what the consumer takes: ``"bytes"`` (every mutant), ``"str"`` (no invalid
             UTF-8) or ``"object"`` (no JSON-text mutants).
+        session: the contract, loaded once (then *schemas_dir* is not read).
 
     Every mutant is rejected by the reference validator with its rule; a candidate that stays
     valid is discarded, never emitted. Shrinks towards the first rule, the schema's example as
     the base message, and the most classic edit of the rule.
     """
-    plan, ops = _selected_ops(kind, rules, schemas_dir, input_mode)
+    plan, ops = _selected_ops(kind, rules, _session(session, schemas_dir), input_mode)
     groups: dict[str, list[MutationOp]] = {}
     for op in ops:
         groups.setdefault(op.rule, []).append(op)
@@ -286,6 +305,7 @@ def coverage_mutants(
     rules: list[str] | None = None,
     schemas_dir: str | Path | None = None,
     input_mode: str = "bytes",
+    session: Session | None = None,
 ) -> list[Mutant]:
     """Every mutation variant of *kind*'s catalogue once, on the schema's README example.
 
@@ -306,7 +326,7 @@ def coverage_mutants(
     Raises:
         UsageError: as :func:`invalid_messages`.
     """
-    plan, ops = _selected_ops(kind, rules, schemas_dir, input_mode)
+    plan, ops = _selected_ops(kind, rules, _session(session, schemas_dir), input_mode)
     return list(coverage.mutants(plan, {op.rule for op in ops}).mutants)
 
 
@@ -316,11 +336,12 @@ def coverage_skipped(
     rules: list[str] | None = None,
     schemas_dir: str | Path | None = None,
     input_mode: str = "bytes",
+    session: Session | None = None,
 ) -> list[Skipped]:
     """The variants :func:`coverage_mutants` leaves out, each with the oracle's reason (on the
     README example a ``0x`` prefix keeps ``cluster_id`` valid, an empty ``cluster_id`` breaks
     its minLength rather than its pattern, ...)."""
-    plan, ops = _selected_ops(kind, rules, schemas_dir, input_mode)
+    plan, ops = _selected_ops(kind, rules, _session(session, schemas_dir), input_mode)
     return list(coverage.mutants(plan, {op.rule for op in ops}).skipped)
 
 
@@ -330,6 +351,7 @@ def coverage_valid(
     schemas_dir: str | Path | None = None,
     integer_floats: bool = False,
     extra_fields: bool = True,
+    session: Session | None = None,
 ) -> list[dict[str, Any]]:
     """The README example, then the example with one field at a time at each valid boundary.
 
@@ -347,7 +369,11 @@ def coverage_valid(
         The same list, in schema order, in every call and every process.
     """
     cases = coverage_valid_cases(
-        kind, schemas_dir=schemas_dir, integer_floats=integer_floats, extra_fields=extra_fields
+        kind,
+        schemas_dir=schemas_dir,
+        integer_floats=integer_floats,
+        extra_fields=extra_fields,
+        session=session,
     )
     return [case.message for case in cases]
 
@@ -358,9 +384,11 @@ def coverage_valid_cases(
     schemas_dir: str | Path | None = None,
     integer_floats: bool = False,
     extra_fields: bool = True,
+    session: Session | None = None,
 ) -> list[Case]:
     """:func:`coverage_valid` with what each message sets and where, as
     :class:`~backbeat_fuzz.generate.boundaries.Case` records (``note``, ``location``,
     ``message``), so a false reject can name the field and value it is about."""
     options = Options(integer_floats=integer_floats, extra_fields=extra_fields)
-    return copy.deepcopy(coverage.valid_cases(_plan(kind, schemas_dir, options)))
+    plan = _session(session, schemas_dir).plan(kind, options)
+    return copy.deepcopy(coverage.valid_cases(plan))

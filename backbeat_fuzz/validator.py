@@ -163,14 +163,17 @@ class MessageValidator:
 
     Args:
         schemas_dir: a folder of ``*.schema.json`` (and ``rules-*.json``) files; the packaged
-            v1 schemas when omitted.
+            v1 schemas when omitted (a convenience: it loads the folder).
+        contract: the contract, already loaded (then *schemas_dir* is not read).
 
     Raises:
         SchemaError: the folder is missing, empty or holds an invalid schema.
     """
 
-    def __init__(self, schemas_dir: str | Path | None = None) -> None:
-        self.contract: Contract = load_contract(schemas_dir)
+    def __init__(
+        self, schemas_dir: str | Path | None = None, *, contract: Contract | None = None
+    ) -> None:
+        self.contract: Contract = contract if contract is not None else load_contract(schemas_dir)
         self._oracles = {
             k.name: SchemaOracle(k.schema, contract=self.contract) for k in self.contract
         }

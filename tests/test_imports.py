@@ -41,7 +41,7 @@ LAYERS: list[set[str]] = [
     {"generate/simplest"},
     {"generate/plan"},
     {"generate/boundaries", "generate/coverage"},
-    {"strategies"},
+    {"session", "strategies"},
     {"targets/_worker"},
     {"targets/base"},
     {"targets/_group", "targets/_process", "targets/_program"},

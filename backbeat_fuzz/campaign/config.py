@@ -16,6 +16,7 @@ from ..defaults import DEFAULT_CORPUS, DEFAULT_MAX_EXAMPLES, DEFAULT_TIMEOUT
 from ..errors import InfrastructureError
 from ..findings import Direction
 from ..report import CampaignReport
+from ..strategies import is_probe
 
 __all__ = ["CampaignAborted", "CampaignConfig", "Progress", "Unit"]
 
@@ -27,24 +28,23 @@ class Unit:
     Attributes:
         kind: the message kind's short name.
         rule: the rule its mutants break, or None for valid messages.
-        probe: the rule is an implementation limit (either verdict is right).
     """
 
     kind: str
     rule: str | None = None
-    probe: bool = False
 
     @property
     def direction(self) -> Direction:
-        """What a correct consumer does with this unit's messages."""
+        """What a correct consumer does with this unit's messages: the one place "should
+        accept" is decided (a probe's rule is an implementation limit: either verdict is right)."""
         if self.rule is None:
             return Direction.VALID
-        return Direction.PROBE if self.probe else Direction.INVALID
+        return Direction.PROBE if is_probe(self.rule) else Direction.INVALID
 
     @property
     def cell(self) -> str:
         """``valid`` or ``invalid``: the column of the counts table (probes are invalid)."""
-        return "valid" if self.rule is None else "invalid"
+        return "valid" if self.direction is Direction.VALID else "invalid"
 
     @property
     def key(self) -> str:

@@ -30,7 +30,7 @@ from ..database import KeyedDatabase
 from ..findings import FindingKey
 from ..strategies import invalid_messages, valid_messages
 from .config import Unit
-from .observations import NotSent, Observation, payload, unsatisfiable
+from .observations import NotSent, Observation, Payload, unsatisfiable
 from .planning import unit_seed
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def run_settings(examples: int, database: Any, unit: Unit, round_number: int) ->
 
 def _bytes(example: Any) -> bytes:
     """What a batch must not hold twice: the bytes a message is sent as."""
-    return payload(example)[0]
+    return Payload.of(example).data
 
 
 def _leaves(group: BaseExceptionGroup) -> Iterator[BaseException]:
@@ -169,12 +169,12 @@ class UnitRun:
         config, unit = self.runner.config, self.unit
         if unit.rule is None:
             return valid_messages(
-                unit.kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
+                unit.kind, integer_floats=config.integer_floats, session=self.runner.session
             )
         return invalid_messages(
             unit.kind,
             rules=[unit.rule],
-            schemas_dir=config.schemas_dir,
+            session=self.runner.session,
             input_mode=self.runner.target.input_mode.value,
         )
 

@@ -27,10 +27,10 @@ __all__ = [
     "Found",
     "NotSent",
     "Observation",
+    "Payload",
     "attributable",
     "expected_of",
     "parsed_or_none",
-    "payload",
     "signature_of",
     "unsatisfiable",
 ]
@@ -130,10 +130,37 @@ def expected_of(direction: Direction) -> Expected:
     }[direction]
 
 
-def payload(example: Any) -> tuple[bytes, Any, str, Any, str]:
-    if isinstance(example, Mutant):
-        return example.data, example.parsed, example.note, example.origin, example.location
-    return canonical_text(example).encode(), example, "", None, ""
+@dataclass(frozen=True)
+class Payload:
+    """What one example sends: its bytes and parsed object; for a mutant, its variant, the
+    valid message it was made from and the JSON location it edits."""
+
+    data: bytes
+    parsed: Any
+    note: str = ""
+    origin: Any = None
+    location: str = ""
+
+    @classmethod
+    def of(cls, example: Any) -> Payload:
+        """The payload of a drawn example: a :class:`~backbeat_fuzz.model.Mutant` or a valid
+        message (sent as canonical text)."""
+        if isinstance(example, Mutant):
+            return cls(example.data, example.parsed, example.note, example.origin, example.location)
+        return cls(canonical_text(example).encode(), example)
+
+    def observed(self, unit: Unit, response: Response, outcome: Outcome) -> Observation:
+        """The observation of this payload's wrong verdict."""
+        return Observation(
+            unit=unit,
+            data=self.data,
+            parsed=self.parsed,
+            note=self.note,
+            response=response,
+            outcome=outcome,
+            origin=self.origin,
+            location=self.location,
+        )
 
 
 def unsatisfiable(unit: Unit, exc: Exception) -> UsageError:

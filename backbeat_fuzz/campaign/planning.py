@@ -12,26 +12,28 @@ import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis.errors import InvalidArgument, Unsatisfiable
 
-from ..contract import Contract, load_contract
 from ..defaults import DEFAULT_MAX_EXAMPLES
+from ..session import Session
 from ..strategies import (
     check_rule_patterns,
     coverage_mutants,
     coverage_valid,
-    is_probe,
     reaches,
     select_rules,
 )
 from .config import CampaignConfig, Unit
 
 __all__ = [
+    "Plan",
     "budgets",
     "coverage_sizes",
     "interleave",
+    "make_plan",
     "plan_all",
     "plan_units",
     "round_robin",
@@ -68,43 +70,74 @@ def round_robin(streams: list[Iterator[tuple[Unit, Any]]]) -> Iterator[tuple[Uni
                 yield item
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a campaign sends: its units, each one's exploration budget (None: until the
+    deadline), notes on what the selection leaves out, and how many units the whole plan has
+    (a shard sends its share of them)."""
+
+    units: tuple[Unit, ...]
+    budgets: dict[Unit, int | None]
+    notes: tuple[str, ...] = ()
+    whole: int = 0
+
+    def only(self, cell: str) -> Plan:
+        """This plan's units of one column (``valid`` or ``invalid``), budgets unchanged."""
+        units = tuple(u for u in self.units if u.cell == cell)
+        return Plan(units, {u: self.budgets[u] for u in units}, self.notes, self.whole)
+
+
+def make_plan(config: CampaignConfig, input_mode: str, session: Session) -> Plan:
+    """The plan of *config*: its units after kind and rule selection, the budgets of the whole
+    plan, then (with ``config.shard``) the shard's share of :func:`split_units`."""
+    units, notes = plan_all(config, input_mode, session)
+    whole, count = budgets(config, units), len(units)  # before the shard's share is taken
+    if config.shard is not None:
+        index, shards = config.shard
+        units = split_units(config, units, input_mode, shards, session)[index]
+    return Plan(tuple(units), {u: whole[u] for u in units}, tuple(notes), count)
+
+
 def plan_units(
-    config: CampaignConfig, input_mode: str, contract: Contract | None = None
+    config: CampaignConfig, input_mode: str, session: Session | None = None
 ) -> tuple[list[Unit], list[str]]:
     """The units of *config* after kind, rule and shard selection, and notes on what is left out.
 
     With ``config.shard``, the shard's share of :func:`split_units` over the whole plan.
+    *session* is the contract, loaded once (the one of ``config.schemas_dir`` when None).
     """
-    units, notes = plan_all(config, input_mode, contract)
-    if config.shard is not None:
-        index, count = config.shard
-        units = split_units(config, units, input_mode, count)[index]
-    return units, notes
+    plan = make_plan(config, input_mode, session or Session.load(config.schemas_dir))
+    return list(plan.units), list(plan.notes)
 
 
 def plan_all(
-    config: CampaignConfig, input_mode: str, contract: Contract | None = None
+    config: CampaignConfig, input_mode: str, session: Session | None = None
 ) -> tuple[list[Unit], list[str]]:
     """Every unit of *config* after kind and rule selection (no sharding), and notes."""
-    contract = contract or load_contract(config.schemas_dir)
+    session = session or Session.load(config.schemas_dir)
+    contract = session.contract
     kinds = list(dict.fromkeys(contract.kind(k).name for k in config.kinds)) or list(contract.kinds)
     if config.rules:
-        check_rule_patterns(kinds, list(config.rules), schemas_dir=config.schemas_dir)
+        check_rule_patterns(kinds, list(config.rules), session=session)
     units: list[Unit] = []
     notes: list[str] = []
     for kind in kinds:
         if not config.rules:
             units.append(Unit(kind))
-        selected = select_rules(kind, list(config.rules) or None, schemas_dir=config.schemas_dir)
+        selected = select_rules(kind, list(config.rules) or None, session=session)
         left_out = [r for r in selected if not reaches(r, input_mode)]
         if left_out:
             notes.append(f"{kind}: {', '.join(left_out)} not sent: the target takes {input_mode}")
-        units += [Unit(kind, r, is_probe(r)) for r in selected if reaches(r, input_mode)]
+        units += [Unit(kind, r) for r in selected if reaches(r, input_mode)]
     return units, notes
 
 
 def split_units(
-    config: CampaignConfig, units: list[Unit], input_mode: str, count: int
+    config: CampaignConfig,
+    units: list[Unit],
+    input_mode: str,
+    count: int,
+    session: Session | None = None,
 ) -> list[list[Unit]]:
     """*units* dealt into *count* shards of about equal cost, in plan order within each.
 
@@ -112,7 +145,7 @@ def split_units(
     (from the whole plan, as :func:`budgets` gives it). Units go heaviest first to the lightest
     shard (ties: the lower shard), so the split is the same in every process.
     """
-    cost = unit_costs(config, units, input_mode)
+    cost = unit_costs(config, units, input_mode, session)
     loads = [0] * count
     shards: list[list[Unit]] = [[] for _ in range(count)]
     for unit in sorted(units, key=lambda u: (-cost[u], units.index(u))):
@@ -122,27 +155,29 @@ def split_units(
     return [sorted(shard, key=units.index) for shard in shards]
 
 
-def unit_costs(config: CampaignConfig, units: list[Unit], input_mode: str) -> dict[Unit, int]:
+def unit_costs(
+    config: CampaignConfig, units: list[Unit], input_mode: str, session: Session | None = None
+) -> dict[Unit, int]:
     """Each unit's estimated cost: the messages it sends, its coverage messages plus its
     exploration budget (from the whole plan, as :func:`budgets` gives it)."""
     budget = budgets(config, units)
-    covered = coverage_sizes(config, units, input_mode) if config.coverage else {}
+    session = session or Session.load(config.schemas_dir)
+    covered = coverage_sizes(config, units, input_mode, session) if config.coverage else {}
     return {u: covered.get(u, 0) + (budget[u] or DEFAULT_MAX_EXAMPLES) for u in units}
 
 
-def coverage_sizes(config: CampaignConfig, units: list[Unit], input_mode: str) -> dict[Unit, int]:
+def coverage_sizes(
+    config: CampaignConfig, units: list[Unit], input_mode: str, session: Session | None = None
+) -> dict[Unit, int]:
     """How many coverage messages each unit sends (as :meth:`~.runner.Runner.cover` sends them)."""
+    session = session or Session.load(config.schemas_dir)
     sizes: dict[Unit, int] = {}
     for kind in dict.fromkeys(u.kind for u in units):
         try:
-            valid = coverage_valid(
-                kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
-            )
+            valid = coverage_valid(kind, integer_floats=config.integer_floats, session=session)
             rules = [u.rule for u in units if u.kind == kind and u.rule is not None]
             mutants = (
-                coverage_mutants(
-                    kind, rules=rules, schemas_dir=config.schemas_dir, input_mode=input_mode
-                )
+                coverage_mutants(kind, rules=rules, input_mode=input_mode, session=session)
                 if rules
                 else []
             )

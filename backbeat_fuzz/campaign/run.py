@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..baseline import Baseline, load_baseline
-from ..contract import load_contract
 from ..errors import InfrastructureError, UsageError
 from ..report import DIRECTIONS, CampaignReport
+from ..session import Session
 from ..targets import Target, load_target
-from .config import CampaignAborted, CampaignConfig, Progress, Unit
-from .planning import budgets, plan_all, plan_units, split_units
+from .config import CampaignAborted, CampaignConfig, Progress
+from .planning import Plan, make_plan
 from .runner import Runner
 
 __all__ = ["execute", "open_target", "run_campaign", "run_cell"]
@@ -48,13 +48,12 @@ def open_target(config: CampaignConfig) -> Target:
 def execute(
     config: CampaignConfig,
     target: Target,
-    units: list[Unit],
-    notes: list[str],
-    on_progress: Callable[[Progress], None] | None,
+    session: Session,
+    plan: Plan,
+    on_progress: Callable[[Progress], None] | None = None,
     *,
     replay: bool,
     interruptible: bool,
-    budget: dict[Unit, int | None] | None = None,
 ) -> CampaignReport:
     """The one execution path: replay, coverage, exploration, report.
 
@@ -63,13 +62,13 @@ def execute(
     that report.
     """
     baseline: Baseline | None = load_baseline(config.baseline) if config.baseline else None
-    contract = load_contract(config.schemas_dir)
-    runner = Runner(config, target, contract, on_progress, notes)
+    units = list(plan.units)
+    runner = Runner(config, target, session, on_progress, plan.notes)
     try:
         if replay:
             runner.replay(units)
         runner.cover(units)
-        runner.explore(units, budget if budget is not None else budgets(config, units))
+        runner.explore(units, plan.budgets)
     except KeyboardInterrupt:
         if not interruptible:
             raise
@@ -85,36 +84,29 @@ def execute(
 
 
 def run_campaign(
-    config: CampaignConfig, *, on_progress: Callable[[Progress], None] | None = None
+    config: CampaignConfig,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    session: Session | None = None,
 ) -> CampaignReport:
     """Run one campaign and return its report (findings are already in the corpus).
+
+    *session* is the contract, loaded once by the caller (the one of ``config.schemas_dir``,
+    loaded here, when None).
 
     Raises:
         UsageError: a bad target, kind, rule, database, corpus, baseline or schemas folder, or
             a selection of rules none of which the target can receive.
     """
     with open_target(config) as target:
-        input_mode = target.input_mode.value
-        units, notes = plan_all(config, input_mode)
-        if not units:
+        session = session or Session.load(config.schemas_dir)
+        plan = make_plan(config, target.input_mode.value, session)
+        if not plan.whole:
             raise UsageError(
-                f"nothing to send: {'; '.join(notes)}; choose other --rule values, "
+                f"nothing to send: {'; '.join(plan.notes)}; choose other --rule values, "
                 "or --input bytes for a Python target"
             )
-        budget = budgets(config, units)  # the whole plan's, before the shard's share is taken
-        if config.shard is not None:
-            index, count = config.shard
-            units = split_units(config, units, input_mode, count)[index]
-        return execute(
-            config,
-            target,
-            units,
-            notes,
-            on_progress,
-            replay=True,
-            interruptible=True,
-            budget={u: budget[u] for u in units},
-        )
+        return execute(config, target, session, plan, on_progress, replay=True, interruptible=True)
 
 
 def run_cell(
@@ -124,6 +116,7 @@ def run_cell(
     *,
     target: Target | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    session: Session | None = None,
 ) -> CampaignReport:
     """Run one kind x direction of *config*: the valid messages, or the mutants of every rule.
 
@@ -139,6 +132,8 @@ def run_cell(
         direction: ``valid`` or ``invalid``.
         target: an open target to reuse (left open); loaded from ``config`` and closed when None.
         on_progress: called after each message sent.
+        session: the contract, loaded once by the caller (loaded from ``config.schemas_dir``
+            when None); the plugin passes one to every cell.
 
     Returns:
         The cell's report; its ``findings`` are the cell's, already in the corpus.
@@ -150,11 +145,12 @@ def run_cell(
         raise UsageError(f"direction={direction!r} is unknown; use 'valid' or 'invalid'")
     if target is None:
         with open_target(config) as loaded:
-            return run_cell(config, kind, direction, target=loaded, on_progress=on_progress)
-    name = load_contract(config.schemas_dir).kind(kind).name
-    cell_config = replace(config, kinds=(name,), shard=None)
-    units, notes = plan_units(cell_config, target.input_mode.value)
-    units = [u for u in units if u.cell == direction]
+            return run_cell(
+                config, kind, direction, target=loaded, on_progress=on_progress, session=session
+            )
+    session = session or Session.load(config.schemas_dir)
+    cell_config = replace(config, kinds=(session.contract.kind(kind).name,), shard=None)
+    plan = make_plan(cell_config, target.input_mode.value, session).only(direction)
     return execute(
-        cell_config, target, units, notes, on_progress, replay=False, interruptible=False
+        cell_config, target, session, plan, on_progress, replay=False, interruptible=False
     )

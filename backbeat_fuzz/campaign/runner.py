@@ -20,7 +20,6 @@ from hypothesis.errors import InvalidArgument, Unsatisfiable
 
 from .. import __version__
 from ..baseline import Baseline
-from ..contract import Contract
 from ..corpus import Corpus, Expected
 from ..database import check_writable_folder, close_database, open_database
 from ..findings import FindingKey, FindingStatus, field_group, is_weak
@@ -28,19 +27,19 @@ from ..minimize import attribute
 from ..model import Mutant, Outcome, Verdict, canonical_text
 from ..replay import judge, replay_entry
 from ..report import CampaignReport
-from ..strategies import coverage_mutants, coverage_valid, is_probe
+from ..session import Session
+from ..strategies import coverage_mutants, coverage_valid
 from ..targets import Response, Target
-from ..validator import MessageValidator
 from .config import CampaignConfig, Progress, Unit
 from .exploration import UnitRun
 from .observations import (
     Found,
     NotSent,
     Observation,
+    Payload,
     attributable,
     expected_of,
     parsed_or_none,
-    payload,
     signature_of,
     unsatisfiable,
 )
@@ -78,12 +77,12 @@ class Runner:
         self,
         config: CampaignConfig,
         target: Target,
-        contract: Contract,
+        session: Session,
         on_progress: Callable[[Progress], None] | None = None,
         notes: Iterable[str] = (),
     ) -> None:
-        self.config, self.target, self.contract = config, target, contract
-        self.validator = MessageValidator(config.schemas_dir)
+        self.config, self.target, self.session = config, target, session
+        self.contract, self.validator = session.contract, session.validator
         self.seed = (
             config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
         )
@@ -136,12 +135,12 @@ class Runner:
 
     def observe(self, unit: Unit, example: Any) -> Observation | None:
         """Send one example: its wrong verdict, or None when the target got it right."""
-        data, parsed, note, origin, location = payload(example)
-        response = self.send(unit, data, parsed)
+        sent = Payload.of(example)
+        response = self.send(unit, sent.data, sent.parsed)
         outcome = judge(expected_of(unit.direction), response.verdict)
         if outcome is None:
             return None
-        return Observation(unit, data, parsed, note, response, outcome, origin, location)
+        return sent.observed(unit, response, outcome)
 
     # -- what makes two failures one bug ----------------------------------------------------
 
@@ -257,7 +256,7 @@ class Runner:
         if not rules:
             return Unit(unit.kind)
         rule = sorted(rules)[0]
-        return Unit(unit.kind, rule, is_probe(rule))
+        return Unit(unit.kind, rule)
 
     def _save(self, found: Found) -> str | None:
         if self.corpus is None:
@@ -285,14 +284,8 @@ class Runner:
             result = replay_entry(self.target, entry, self.corpus.path_for(entry))
             if result.outcome is None or result.response is None:
                 continue
-            observation = Observation(
-                unit,
-                entry.data,
-                parsed_or_none(entry.data),
-                entry.note,
-                result.response,
-                result.outcome,
-            )
+            sent = Payload(entry.data, parsed_or_none(entry.data), entry.note)
+            observation = sent.observed(unit, result.response, result.outcome)
             found = self.record(self.key_of(observation), observation, FindingStatus.KNOWN)
             found.corpus_path = found.corpus_path or str(self.corpus.path_for(entry))
             found.fields = found.fields or tuple(entry.fields)
@@ -325,13 +318,13 @@ class Runner:
         try:
             if unit.rule is None:
                 examples: list[Any] = coverage_valid(
-                    unit.kind, schemas_dir=config.schemas_dir, integer_floats=config.integer_floats
+                    unit.kind, integer_floats=config.integer_floats, session=self.session
                 )
             else:
                 examples = coverage_mutants(
                     unit.kind,
                     rules=[unit.rule],
-                    schemas_dir=config.schemas_dir,
+                    session=self.session,
                     input_mode=self.target.input_mode.value,
                 )
         except (InvalidArgument, Unsatisfiable) as exc:

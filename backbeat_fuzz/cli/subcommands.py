@@ -29,6 +29,7 @@ from ._options import (
 
 if TYPE_CHECKING:
     from ..model import Mutant
+    from ..session import Session
     from ..strategies import RuleInfo
 
 __all__ = ["merge", "mutations", "replay", "seed_command"]
@@ -60,35 +61,34 @@ def mutations(
     Rules marked probe test an implementation limit the contract leaves open (nesting deeper
     than 64): a consumer may accept or reject them; only a crash or a hang is a finding.
     """
+    from ..session import Session
     from .catalogue import render_rules, render_variants
 
     try:
-        infos = _catalogue(kinds, rules, schemas_dir)
-        found = _variants(infos, schemas_dir) if variants else []
+        session = Session.load(schemas_dir)
+        infos = _catalogue(kinds, rules, session)
+        found = _variants(infos, session) if variants else []
     except BackbeatFuzzError as exc:
         raise fail(str(exc)) from None
     click.echo(render_variants(found, as_json) if variants else render_rules(infos, as_json))
 
 
-def _catalogue(
-    kinds: tuple[str, ...], rules: tuple[str, ...], schemas_dir: Path | None
-) -> list[RuleInfo]:
+def _catalogue(kinds: tuple[str, ...], rules: tuple[str, ...], session: Session) -> list[RuleInfo]:
     """The catalogue's rows of the *kinds* (all when none) and the rules *rules* select."""
-    from ..contract import load_contract
     from ..strategies import check_rule_patterns, mutation_catalogue, select_rules
 
-    contract = load_contract(schemas_dir)
+    contract = session.contract
     names = [contract.kind(k).name for k in kinds] or list(contract.kinds)
     if rules:
-        check_rule_patterns(names, list(rules), schemas_dir=schemas_dir)
+        check_rule_patterns(names, list(rules), session=session)
     infos: list[RuleInfo] = []
     for name in names:
-        chosen = set(select_rules(name, list(rules) or None, schemas_dir=schemas_dir))
-        infos += [i for i in mutation_catalogue(name, schemas_dir=schemas_dir) if i.rule in chosen]
+        chosen = set(select_rules(name, list(rules) or None, session=session))
+        infos += [i for i in mutation_catalogue(name, session=session) if i.rule in chosen]
     return infos
 
 
-def _variants(infos: list[RuleInfo], schemas_dir: Path | None) -> list[Mutant]:
+def _variants(infos: list[RuleInfo], session: Session) -> list[Mutant]:
     """Every coverage-phase variant of the catalogue rows *infos*, kind by kind."""
     from ..strategies import coverage_mutants
 
@@ -96,7 +96,7 @@ def _variants(infos: list[RuleInfo], schemas_dir: Path | None) -> list[Mutant]:
     return [
         m
         for name in names
-        for m in coverage_mutants(name, schemas_dir=schemas_dir)
+        for m in coverage_mutants(name, session=session)
         if any(i.kind == name and i.rule == m.rule for i in infos)
     ]
 

@@ -75,14 +75,14 @@ class Variants:
 
 
 def _memo(function: Callable[[KindPlan], T]) -> Callable[[KindPlan], T]:
-    """Cache *function* per plan (plans are compiled once and kept; they are not hashable)."""
-    cache: dict[int, tuple[KindPlan, T]] = {}
+    """Compute *function* once per plan, kept on the plan (so it lives as long as the plan)."""
+    name = f"{__name__}.{function.__name__}"
 
     @functools.wraps(function)
     def wrapper(plan: KindPlan) -> T:
-        if id(plan) not in cache:
-            cache[id(plan)] = (plan, function(plan))
-        return cache[id(plan)][1]
+        if name not in plan.memo:
+            plan.memo[name] = function(plan)
+        return plan.memo[name]  # type: ignore[no-any-return]
 
     return wrapper
 

@@ -13,7 +13,6 @@ import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
 from typing import Any
 
 from hypothesis import strategies as st
@@ -173,6 +172,8 @@ class KindPlan:
     nodes: dict[Path, Mapping[str, Any]]
     _fills: dict[Path, st.SearchStrategy[Any]] = field(default_factory=dict, init=False, repr=False)
     _simplest: dict[Path, Any] = field(default_factory=dict, init=False, repr=False)
+    #: What is computed once per plan by the modules that use it (coverage's variant lists).
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def fill(self, path: Path) -> st.SearchStrategy[Any]:
         """A strategy of valid values for the node at *path* (cached)."""
@@ -247,17 +248,18 @@ def _other_strings(kind: MessageKind, contract_kinds: list[MessageKind]) -> tupl
     return tuple(dict.fromkeys(found))
 
 
-@functools.lru_cache(maxsize=64)
 def compile_kind(
-    name: str, schemas_dir: FsPath | None = None, options: Options = _DEFAULT
+    name: str, validator: MessageValidator | None = None, options: Options = _DEFAULT
 ) -> KindPlan:
-    """Compile the kind *name* of the contract in *schemas_dir* (packaged when None).
+    """Compile the kind *name* of *validator*'s contract (the packaged one when None).
+
+    Each call compiles anew: :class:`~backbeat_fuzz.session.Session` keeps a contract's plans.
 
     Raises:
         UsageError: unknown kind.
         UnsupportedSchemaError: the schema uses something the generators cannot honour.
     """
-    validator = MessageValidator(schemas_dir)
+    validator = validator if validator is not None else MessageValidator()
     kind = validator.contract.kind(name)
     root = canonicalise(kind.schema)
     builder = ValueBuilder(options, _hints(kind.schema))
