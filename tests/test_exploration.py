@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from backbeat_fuzz.campaign.exploration import BATCH, UnitRun
 from backbeat_fuzz.harness import CampaignConfig, Unit, run_cell
 from backbeat_fuzz.model import Verdict
-from backbeat_fuzz.strategies import coverage_valid
+from backbeat_fuzz.strategies import Session, coverage_valid
 from backbeat_fuzz.targets import InputMode, Response, Target
 
 
@@ -55,7 +55,10 @@ def _config(**changes: Any) -> CampaignConfig:
 
 def _unit_run() -> UnitRun:
     runner = SimpleNamespace(
-        config=_config(), target=SimpleNamespace(input_mode=InputMode.BYTES), found={}
+        config=_config(),
+        target=SimpleNamespace(input_mode=InputMode.BYTES),
+        found={},
+        session=Session.load(),
     )
     return UnitRun(runner, Unit("beatframe", None), 10)  # type: ignore[arg-type]
 

@@ -42,6 +42,11 @@ class Unit:
         return Direction.PROBE if is_probe(self.rule) else Direction.INVALID
 
     @property
+    def probe(self) -> bool:
+        """The unit's rule is an implementation limit: either verdict is right."""
+        return self.direction is Direction.PROBE
+
+    @property
     def cell(self) -> str:
         """``valid`` or ``invalid``: the column of the counts table (probes are invalid)."""
         return "valid" if self.direction is Direction.VALID else "invalid"
