@@ -13,6 +13,7 @@ import random
 import signal
 import subprocess
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,14 @@ from hypothesis import strategies as st
 from backbeat_fuzz._workqueue import Cover, Done, Explore, Schedule, Whole
 from backbeat_fuzz.campaign.planning import budgets, coverage_sizes, plan_all, unit_costs
 from backbeat_fuzz.campaign.runner import HANG_BUDGET
-from backbeat_fuzz.harness import CampaignConfig, Unit, plan_units, run_campaign, split_units
+from backbeat_fuzz.harness import (
+    CampaignConfig,
+    Runner,
+    Unit,
+    plan_units,
+    run_campaign,
+    split_units,
+)
 from backbeat_fuzz.report import CampaignReport, merge_reports, read_json, write_json
 from backbeat_fuzz.workers import run_workers
 
@@ -102,6 +110,69 @@ def test_two_shards_find_what_one_run_finds_and_send_as_many_messages(
     # few more, never fewer beyond what one shard's shrinking of a bug the other found costs.
     total = shards[0].sent + shards[1].sent
     assert abs(total - whole.sent) <= 0.05 * whole.sent, (total, whole.sent)
+
+
+RECORDING = "consumers.recording:recording"
+
+
+def _received(folder: Path) -> Counter[str]:
+    """Every message the recording consumer's processes received, counted."""
+    return Counter(line for path in folder.glob("*.sent") for line in path.read_text().split())
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A correct consumer's inbox and each unit's sends: one run, its two shards, --workers 2.
+
+    Per-unit sends are counted in this process (the shards run here); the inbox, written by
+    the target's processes, also sees what spawned workers send.
+    """
+    folder = tmp_path_factory.mktemp("recorded")
+    sent: Counter[str] = Counter()
+    original = Runner.send
+
+    def send(runner: Runner, unit: Unit, data: bytes, parsed: Any, **options: Any) -> Any:
+        before = runner.progress.sent
+        response = original(runner, unit, data, parsed, **options)
+        sent[unit.key] += runner.progress.sent - before  # 0 when answered from memory
+        return response
+
+    config = _config(target=RECORDING, kinds=("beatframe",), max_examples=60)
+    runs: dict[str, Any] = {}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        put_consumers_on_path(monkeypatch, folder)
+        monkeypatch.setattr(Runner, "send", send)
+        for name, run in [
+            ("whole", lambda: run_campaign(config)),
+            ("shard0", lambda: run_campaign(replace(config, shard=(0, 2)))),
+            ("shard1", lambda: run_campaign(replace(config, shard=(1, 2)))),
+            ("workers", lambda: run_workers(config, 2)),
+        ]:
+            inbox = folder / name
+            inbox.mkdir()
+            monkeypatch.setenv("BACKBEAT_TEST_RECORD", str(inbox))
+            sent.clear()
+            report = run()
+            runs[name] = {"report": report, "inbox": _received(inbox), "units": Counter(sent)}
+    return runs
+
+
+def test_two_shards_send_exactly_what_one_run_sends_unit_by_unit(recorded: dict[str, Any]) -> None:
+    whole, shards = recorded["whole"], [recorded["shard0"], recorded["shard1"]]
+    assert len(whole["units"]) > 20 and not whole["report"].findings  # a correct consumer
+    assert shards[0]["units"] + shards[1]["units"] == whole["units"]
+    assert not set(shards[0]["units"]) & set(shards[1]["units"])  # each unit in one shard
+    assert shards[0]["inbox"] + shards[1]["inbox"] == whole["inbox"]
+    assert shards[0]["report"].sent + shards[1]["report"].sent == whole["report"].sent
+
+
+def test_two_workers_send_exactly_the_messages_one_process_sends(recorded: dict[str, Any]) -> None:
+    whole, workers = recorded["whole"], recorded["workers"]
+    assert sum(whole["inbox"].values()) > 300
+    assert workers["inbox"] == whole["inbox"]  # the same messages, each as many times
+    assert workers["report"].counts == whole["report"].counts
+    assert workers["report"].coverage_sent == whole["report"].coverage_sent
+    assert not workers["report"].findings
 
 
 def test_two_workers_find_what_one_finds_in_one_report_of_one_finding_per_bug(

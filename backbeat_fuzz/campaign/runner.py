@@ -62,7 +62,7 @@ ROUND_EXAMPLES = 50
 ROUND_SECONDS = 1.0
 #: Weak signatures are attributed to fields by extra calls: at most this many per campaign.
 ATTRIBUTION_CALLS = 2000
-#: Responses remembered per campaign (a message sent twice is answered from memory).
+#: Responses remembered per campaign (a message a unit sends twice is answered from memory).
 CACHE_SIZE = 100_000
 
 
@@ -95,7 +95,9 @@ class Runner:
         self.database = open_database(config.database)
         self.found: dict[FindingKey, Found] = {}
         self.skipped: list[str] = list(notes)
-        self._cache: dict[bytes, Response] = {}
+        # Per unit: what a unit sends does not depend on the units run before it in this
+        # process, so shards and workers send what one process sends.
+        self._cache: dict[tuple[Unit, bytes], Response] = {}
         self.hangs: dict[Unit, int] = {}  # per unit; it retires at HANG_BUDGET
         self._attribution_calls = 0
         self._target_time = 0.0
@@ -111,19 +113,19 @@ class Runner:
         return self.deadline is not None and time.monotonic() > self.deadline
 
     def send(self, unit: Unit, data: bytes, parsed: Any, *, budgeted: bool = True) -> Response:
-        """The target's response to *data* (from memory if sent before).
+        """The target's response to *data* (from memory if *unit* sent it before).
 
         Raises:
             NotSent: past the deadline, or (when *budgeted*) the unit spent its hang budget.
         """
-        if data in self._cache:
-            return self._cache[data]
+        if (unit, data) in self._cache:
+            return self._cache[(unit, data)]
         if (budgeted and self.retired(unit)) or self.past_deadline():
             raise NotSent
         response = self.target.call(data, parsed)
         if len(self._cache) >= CACHE_SIZE:
             self._cache.clear()
-        self._cache[data] = response
+        self._cache[(unit, data)] = response
         self._calls += 1
         self._target_time += response.elapsed
         if response.verdict is Verdict.HANG:
@@ -223,7 +225,7 @@ class Runner:
                     data=data,
                     parsed=message,
                     note=observation.note if unit == observation.unit else "",
-                    response=self._cache.get(data, observation.response),
+                    response=self._cache.get((observation.unit, data), observation.response),
                 )
         if found.status is FindingStatus.NEW:
             found.corpus_path = self._save(found)
@@ -243,7 +245,7 @@ class Runner:
             data=data,
             parsed=origin,
             note="",
-            response=self._cache.get(data, observation.response),
+            response=self._cache.get((observation.unit, data), observation.response),
             origin=None,
         )
 
