@@ -15,10 +15,11 @@ Signals: the terminal's SIGINT is ignored (the parent decides), SIGTERM stops th
 
 from __future__ import annotations
 
+import queue as queues
 import signal
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from ._workqueue import Cover, Done, Item, Whole
 from .campaign.config import CampaignConfig, Progress, Unit
@@ -137,7 +138,7 @@ class _Session:
         runner = self.runner
         try:
             runner.replay(self.units)
-            for item in iter(tasks.get, None):
+            for item in iter(lambda: _take(tasks), None):
                 self.channel.put(self.run(item))
         except KeyboardInterrupt:
             runner.interrupted = True
@@ -151,6 +152,17 @@ class _Session:
                 signal.signal(signal.SIGTERM, signal.SIG_IGN)
             runner.close()
         return Result(self.index, runner.report(self.units, None))
+
+
+def _take(tasks: Any) -> Item | None:
+    """The next item, waited for in short slices: an interrupt raised in this thread (the
+    parent's share, which the dispatcher stops with :func:`_thread.interrupt_main`) is seen
+    within one slice, where a blocking read would never wake up."""
+    while True:
+        try:
+            return cast("Item | None", tasks.get(timeout=0.5))
+        except queues.Empty:
+            continue
 
 
 def work(index: int, config: CampaignConfig, tasks: Any, channel: Any, started: float) -> None:

@@ -84,6 +84,7 @@ class _Pool:
     startup: dict[int, float] = field(default_factory=dict)
     closed: bool = False  # every worker has been told there is no more work
     trouble: bool = False  # a spawned worker failed: every worker is being stopped
+    failure: str | None = None  # the dispatcher's own failure, if it failed
     halted: threading.Event = field(default_factory=threading.Event)
 
     def receive(self, timeout: float) -> bool:
@@ -165,13 +166,18 @@ class _Pool:
         """Hand out the work until every worker has reported, or trouble, or :attr:`halted`.
 
         On trouble, the parent's own share (worker 0, still running) is interrupted too."""
-        while len(self.results) < self.size and not self.halted.is_set():
-            self.receive(0.2)
-            if self.troubled():
-                self.trouble = True
-                if self.size > len(self.processes) and 0 not in self.results:
-                    _thread.interrupt_main()  # the parent's share stops as on Ctrl-C
+        try:
+            while len(self.results) < self.size and not self.halted.is_set():
+                self.receive(0.2)
+                if self.troubled():
+                    break
+            else:
                 return
+        except Exception as exc:  # a bug here must not leave every worker waiting for work
+            self.failure = f"the dispatcher of --workers failed ({exc!r}); rerun with --workers 1"
+        self.trouble = True
+        if self.size > len(self.processes) and 0 not in self.results:
+            _thread.interrupt_main()  # the parent's share stops as on Ctrl-C
 
     def drain(self, until: float) -> None:
         """Receive until every spawned worker has sent its result (or died), or *until*."""
@@ -286,6 +292,8 @@ def _merge(pool: _Pool, baseline: Baseline | None, interrupted: bool) -> Campaig
     reports = [r.report for r in results if r is not None and r.report is not None]
     lost = [i for i, r in enumerate(results) if r is None]
     errors = [r.error for r in results if r is not None and r.error]
+    if pool.failure:
+        errors.insert(0, pool.failure)
     if lost and not interrupted:
         code = pool.processes[lost[0]].exitcode if lost[0] in pool.processes else None
         errors.append(

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from backbeat_fuzz._workqueue import Cover, Done, Explore, Schedule, Whole
 from backbeat_fuzz.campaign.planning import budgets, coverage_sizes, plan_all, unit_costs
 from backbeat_fuzz.campaign.runner import HANG_BUDGET
+from backbeat_fuzz.errors import InfrastructureError
 from backbeat_fuzz.harness import (
     CampaignConfig,
     Runner,
@@ -423,3 +424,16 @@ def test_past_the_deadline_nothing_new_is_handed_out_and_the_report_says_so() ->
     assert all(schedule.after(Done(0, i, ran=5)) == [] for i in items if i is not explore)
     note = schedule.note()
     assert note is not None and note.startswith("--duration reached in round 1 of exploration")
+
+
+def test_a_failing_dispatcher_stops_every_worker_with_one_error(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(schedule: Schedule) -> list[Any]:
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(Schedule, "first", broken)
+    started = time.monotonic()
+    with pytest.raises(InfrastructureError, match=r"dispatcher of --workers failed .*planted"):
+        run_workers(_config(), 2)
+    assert time.monotonic() - started < 30  # nobody waited for work that never came
