@@ -95,10 +95,12 @@ def _stop_once(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-class _Session:
-    """A worker's campaign: its plan and its runner (target, cache, findings) across items."""
+class _Worker:
+    """One worker's campaign: its plan and its runner (target, cache, findings) across items."""
 
-    def __init__(self, index: int, config: CampaignConfig, target: Target, channel: Any) -> None:
+    def __init__(
+        self, index: int, config: CampaignConfig, target: Target, channel: Any, started: float
+    ) -> None:
         session = Session.load(config.schemas_dir)  # the contract, loaded once per worker
         units, notes = plan_all(config, target.input_mode.value, session)
         if not units:
@@ -109,6 +111,9 @@ class _Session:
         self.index, self.units, self.channel = index, units, channel
         self.budget = budgets(config, units)
         self.cost = unit_costs(config, units, target.input_mode.value, session)
+        if config.duration is not None:  # the parent's deadline, on the clock the runner starts now
+            left = config.duration - (time.time() - started)
+            config = replace(config, duration=max(1e-3, left))
         self.runner = Runner(config, target, session, _Relay(index, channel), notes)
 
     def run(self, item: Item) -> Done:
@@ -188,14 +193,12 @@ def run_worker(
     for every worker, the parent's. A Result without report or error: stopped (KeyboardInterrupt)
     before the campaign could start.
     """
-    if config.duration is not None:
-        config = replace(config, duration=max(1e-3, config.duration - (time.time() - started)))
     try:
         with open_target(config) as target:
-            session = _Session(index, config, target, channel)
+            worker = _Worker(index, config, target, channel, started)
             startup = time.time() - started
-            channel.put(Ready(index, session.units, session.budget, session.cost, startup))
-            return session.serve(tasks, guard=spawned)
+            channel.put(Ready(index, worker.units, worker.budget, worker.cost, startup))
+            return worker.serve(tasks, guard=spawned)
     except UsageError as exc:
         return Result(index, error=str(exc), usage=True)
     except InfrastructureError as exc:

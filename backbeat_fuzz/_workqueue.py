@@ -153,8 +153,9 @@ class Schedule:
         if not self.ran_out or not left:
             return None
         first = min(self.rounds.get(u, 0) for u in left)
+        waiting = [u for u in left if self.rounds.get(u, 0) == first]
         return (
-            f"--duration reached in round {first + 1} of exploration, {len(left)} of "
+            f"--duration reached in round {first + 1} of exploration, {len(waiting)} of "
             f"{len(self.units)} units yet to take their turn"
         )
 

@@ -423,7 +423,11 @@ def test_past_the_deadline_nothing_new_is_handed_out_and_the_report_says_so() ->
     schedule.deadline = time.monotonic() - 1
     assert all(schedule.after(Done(0, i, ran=5)) == [] for i in items if i is not explore)
     note = schedule.note()
-    assert note is not None and note.startswith("--duration reached in round 1 of exploration")
+    count = len(schedule.units)
+    assert note == (
+        f"--duration reached in round 1 of exploration, {count - 1} of {count} units yet to "
+        "take their turn"  # all but the one that ran its first round
+    )
 
 
 def test_a_failing_dispatcher_stops_every_worker_with_one_error(
