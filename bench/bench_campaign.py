@@ -16,7 +16,7 @@ run seeded as the harness seeds that unit:
   ``trivial_consumers:accept`` (valid) or ``trivial_consumers:reject`` (invalid) in its worker
   process, timed end to end (worker start included). Messages count as ``report.counts``
   counts them: each distinct message sent once; a repeat drawn again is answered from the
-  harness's cache and not counted. The harness draws its messages in batches (one Hypothesis
+  harness's cache and not counted. The harness draws valid messages in batches (one Hypothesis
   example carries 1 to :data:`~backbeat_fuzz.campaign.exploration.BATCH` distinct messages),
   where the floor and our strategies draw one message per example: Hypothesis's own cost of an
   example is the larger part of a message's, so the harness can get past the floor.

@@ -53,14 +53,14 @@ def _config(**changes: Any) -> CampaignConfig:
     return CampaignConfig(**{**options, **changes})
 
 
-def _unit_run() -> UnitRun:
+def _unit_run(rule: str | None = None) -> UnitRun:
     runner = SimpleNamespace(
         config=_config(),
         target=SimpleNamespace(input_mode=InputMode.BYTES),
         found={},
         session=Session.load(),
     )
-    return UnitRun(runner, Unit("beatframe", None), 10)  # type: ignore[arg-type]
+    return UnitRun(runner, Unit("beatframe", rule), 10)  # type: ignore[arg-type]
 
 
 @settings(max_examples=20, deadline=None)
@@ -70,6 +70,14 @@ def test_a_batch_holds_one_to_batch_distinct_messages(data: st.DataObject) -> No
     texts = [json.dumps(m, sort_keys=True) for m in batch]
     assert 1 <= len(batch) <= BATCH
     assert len(set(texts)) == len(texts)
+
+
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_a_rules_mutants_come_one_per_example(data: st.DataObject) -> None:
+    batch = data.draw(_unit_run("hlc.pattern").strategy())
+    assert len(batch) == 1
+    assert batch[0].rule == "hlc.pattern"
 
 
 def test_a_run_sends_its_budget_and_the_same_seed_sends_the_same_messages() -> None:

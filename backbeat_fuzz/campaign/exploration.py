@@ -6,13 +6,13 @@ witness, not a failure, so exploration goes on. ``--duration`` ends a run at onc
 :class:`OutOfTime`, a BaseException Hypothesis does not shrink. Hypothesis settings are set
 explicitly (not from its ``ci`` profile), so a run under ``CI=true`` behaves as its flags say.
 
-One Hypothesis example is a batch of 1 to :data:`BATCH` distinct messages, sent in order:
-Hypothesis's own cost of an example (most of a message's cost when each message is one
-example) is paid once per batch. The first message of a batch that shows a new bug raises and
-the rest of the batch is not sent, so the shrinker deletes the other messages and shrinks that
-one: each finding is still one shrunk message. The batch is a unique collection, so
+One Hypothesis example of valid messages is a batch of 1 to :data:`BATCH` distinct ones, sent
+in order: Hypothesis's own cost of an example (most of a message's cost when each message is
+one example) is paid once per batch. The first message of a batch that shows a new bug raises
+and the rest of the batch is not sent, so the shrinker deletes the other messages and shrinks
+that one: each finding is still one shrunk message. The batch is a unique collection, so
 Hypothesis's mutator (which copies a span over another of the same label) makes no batch of
-copies of one message.
+copies of one message. A rule's mutants are one per example (see :attr:`UnitRun.batched`).
 """
 
 from __future__ import annotations
@@ -123,6 +123,10 @@ def _bytes(example: Any) -> bytes:
     return Payload.of(example).data
 
 
+def _alone(example: Any) -> list[Any]:
+    return [example]
+
+
 def _leaves(group: BaseExceptionGroup) -> Iterator[BaseException]:
     for exc in group.exceptions:
         if isinstance(exc, BaseExceptionGroup):
@@ -152,7 +156,8 @@ class UnitRun:
             for example in batch:
                 self.check(example)
 
-        batches = max(1, -(-self.examples // MEAN_BATCH))
+        mean = MEAN_BATCH if self.batched else 1
+        batches = max(1, -(-self.examples // mean))
         test = settings(run_settings(batches, runner.database, unit, self.round_number))(
             seed(unit_seed(runner.seed, unit, self.round_number))(body)
         )
@@ -160,8 +165,18 @@ class UnitRun:
             runner.settle(failure.key, failure.observation)
         return self.ran
 
+    @property
+    def batched(self) -> bool:
+        """Whether the unit draws batches: valid messages do; a rule's mutants do not (each
+        rule's share of the budget is a few messages, and mutants drawn in batches came out
+        half as many distinct ones per second: repeats of the few edits near the example)."""
+        return self.unit.rule is None
+
     def strategy(self) -> st.SearchStrategy[list[Any]]:
-        """Batches of 1 to BATCH distinct messages of the unit (see the module's docstring)."""
+        """Batches of 1 to BATCH distinct messages of the unit (see the module's docstring),
+        or of one message for a rule's mutants."""
+        if not self.batched:
+            return self.messages().map(_alone)
         return st.lists(self.messages(), min_size=1, max_size=BATCH, unique_by=_bytes)
 
     def messages(self) -> st.SearchStrategy[Any]:
