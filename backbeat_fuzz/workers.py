@@ -1,15 +1,20 @@
 """``--workers N``: one campaign run by N local processes from one work queue, one report.
 
-The parent starts the N workers first (:mod:`._campaign_worker`: each spawns, imports, plans
-the campaign and opens its target, all N side by side), then hands out the campaign's items
-(:mod:`._workqueue`: the coverage messages of a unit, one exploration round of a unit) on one
-queue that every worker takes from, so a worker that is free takes the next item and no core
-idles while work is left. Budgets and per-round seeds are the single-process run's, so N
-workers run the same Hypothesis runs as one process. Workers share the corpus folder (entries
-are written atomically and named by signature, so two workers finding one bug converge on one
-file) and the example database (a folder or a Redis URL works across processes); each keeps
-its target open from its first item to its last. The parent picks the seed when none is
-given, relays merged progress counts, merges the reports with
+The parent spawns N-1 workers (:mod:`._campaign_worker`: each imports, plans the campaign and
+opens its target, side by side) and is worker 0 itself: it plans and opens its target while
+they start, so their start-up is hidden behind its work. A dispatcher thread of the parent
+hands out the campaign's items (:mod:`._workqueue`: a unit whole, or under a deadline its
+coverage messages and one exploration round at a time) on one queue every worker takes from,
+so a worker that is free takes the next item and no core idles while work is left. Budgets,
+rounds and per-round seeds are the single-process run's, so N workers run the same Hypothesis
+runs as one process. Each worker keeps its target open from its first item to its last.
+
+Workers share the example database (a folder or a Redis URL works across processes) and the
+corpus folder: entries are written atomically and named by kind and signature, so two workers
+finding one bug in one kind converge on one file; one bug that two workers each meet first in
+a different kind gets a file in each (one process writes one and counts the other kind as a
+witness); the merged report has one finding either way. The parent picks the seed when none
+is given, relays merged progress counts, merges the reports with
 :func:`~backbeat_fuzz.report.merge_reports` and applies the baseline to the merged findings.
 
 Processes start with the ``spawn`` context: nothing of the parent's state (threads, open
