@@ -9,10 +9,12 @@ than the whole orjson + jsonschema-rs loop it is compared with. :func:`parse_pla
   surrogate (raw or escaped), trailing data and syntax errors: orjson refuses them itself
   (``tests/test_fastparse.py`` holds it to that, case by case and by property).
 - **Duplicate keys** (orjson keeps the last): every key in a text ends with a ``"`` followed by
-  optional whitespace and ``:``, at a position of its own. With no ``"`` followed by whitespace
-  and ``:`` anywhere, the text's ``":`` pairs are at least as many as its keys, which are at
-  least as many as the parsed objects hold; when the count equals what they hold, no key was
-  dropped. A string holding ``":`` only makes the count larger: "not sure", never a false "sure".
+  optional whitespace and ``:``, at a position of its own. With the JSON whitespace deleted,
+  each of those ends is a ``":`` pair of its own, so the text then holds at least as many
+  ``":`` pairs as keys, and the keys are at least as many as the parsed objects hold: when the
+  count equals what they hold, no key was dropped. A string holding ``":`` (or a ``"`` and a
+  ``:`` apart by spaces) only makes the count larger: "not sure", never a false "sure". (A
+  ``str`` is counted as it is, and one with a ``"`` then whitespace then ``:`` is not sure.)
 - **Numbers**: orjson refuses every literal past the largest double (``1e400``, an integer of
   310 digits), as the strict parse does, but reads an integer beyond 64 bits as its nearest
   float: the check never compares such a float with what it could round across
@@ -29,10 +31,10 @@ from typing import Any
 import orjson
 
 _JSON_ERROR = orjson.JSONDecodeError
+_JSON_SPACE = b" \t\n\r"
 #: A ``"`` followed by JSON whitespace and a colon: a key spelled ``"a" : 1`` (or a string
-#: holding such text), which the ``":`` count would miss.
-_SPACED_KEY = re.compile(rb'"[ \t\n\r]+:')
-_SPACED_KEY_TEXT = re.compile('"[ \t\n\r]+:')
+#: holding such text), which a ``":`` count of the text as it is would miss.
+_SPACED_KEY = re.compile('"[ \t\n\r]+:')
 
 
 def key_count(value: Any) -> int:
@@ -62,9 +64,9 @@ def parse_plain(data: str | bytes) -> Any:
     except _JSON_ERROR:
         return None
     if type(data) is str:
-        pairs, spaced = data.count('":'), _SPACED_KEY_TEXT
-    else:
-        pairs, spaced = data.count(b'":'), _SPACED_KEY
+        pairs = -1 if _SPACED_KEY.search(data) else data.count('":')
+    else:  # deleting whitespace costs less than looking for it (~0.25 us vs ~0.45 a line)
+        pairs = data.translate(None, _JSON_SPACE).count(b'":')
     if (type(value) is dict and pairs == len(value)) or pairs == key_count(value):
-        return None if spaced.search(data) else value  # type: ignore[arg-type]
+        return value
     return None

@@ -53,7 +53,7 @@ def provable(text: str | bytes) -> bool:
     numbers = [x for x in _leaves(value) if type(x) in (int, float)]
     return (
         raw.count(b'":') == key_count(value)
-        and _SPACED_KEY.search(raw) is None
+        and _SPACED_KEY.search(raw.decode("utf-8", "surrogatepass")) is None
         and all(-(2**63) <= x < 2**64 if type(x) is int else -(2**63) < x < 2**63 for x in numbers)
     )
 

@@ -159,9 +159,11 @@ def _same(fast: Any, strict: Any) -> bool:
 @settings(max_examples=400, deadline=None)
 @given(_texts())
 def test_what_the_fast_parse_returns_the_strict_parse_returns(text: str) -> None:
-    fast = parse_plain(text)
-    if fast is not None:
-        assert _same(fast, parse(text)), text  # parse() raises JsonTextError on a refused text
+    """As text and as bytes (whose proof deletes whitespace first)."""
+    for data in (text, text.encode("utf-8", "surrogatepass")):
+        fast = parse_plain(data)
+        if fast is not None:
+            assert _same(fast, parse(data)), data  # parse() raises JsonTextError if refused
 
 
 # ---------------------------------------------------------------- the check bounds the rest
