@@ -13,9 +13,10 @@ side. Each side is a whole process, start-up included.
 
 The machine is shared, so one timing says little: :data:`ROUNDS` rounds each run every side once,
 in turns, and each round's ratios are taken within the round (a side's seconds over the floor's
-of the same round). The median ratio is the result, printed with the lowest and highest of the
-rounds (the spread) and the load average before and after; peak memory is the highest
-``VmHWM`` (Linux) any round saw, read from ``/proc`` while the process runs.
+of the same round). The median wall-time ratio is the result, printed with the lowest and
+highest of the rounds (the spread), beside the same for CPU time (user + system, which other
+processes' load disturbs less) and the load average before and after; peak memory is the
+highest ``VmHWM`` (Linux) any round saw, read from ``/proc`` while the process runs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -127,9 +129,24 @@ def _hwm_kib(pid: int) -> int:
         return 0
 
 
-def measured(command: list[str], stdout: Any) -> tuple[float, int, str]:
-    """Seconds, peak resident KiB and stdout (when captured) of one run of *command*."""
-    start = time.perf_counter()
+class Run(NamedTuple):
+    """One run of one side: wall and CPU seconds, peak resident KiB, stdout (when captured)."""
+
+    seconds: float
+    cpu: float
+    peak_kib: int
+    output: str
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured(command: list[str], stdout: Any) -> Run:
+    """One run of *command* (the only child running: its CPU time is what the children's
+    total grew by)."""
+    start, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE)
     peak = [0]
     done = threading.Event()
@@ -146,15 +163,7 @@ def measured(command: list[str], stdout: Any) -> tuple[float, int, str]:
     watcher.join()
     if proc.returncode not in (0, 1) or b"Traceback" in err:
         raise SystemExit(f"{command[0]} failed (exit {proc.returncode}): {err[-300:]!r}")
-    return elapsed, peak[0], (out or b"").decode()
-
-
-class Run(NamedTuple):
-    """One run of one side: wall seconds, peak resident KiB, stdout (when captured)."""
-
-    seconds: float
-    peak_kib: int
-    output: str
+    return Run(elapsed, _children_cpu() - cpu, peak[0], (out or b"").decode())
 
 
 def _sides(path: Path, side: Path) -> dict[str, tuple[list[str], bool]]:
@@ -175,7 +184,7 @@ def _rounds(sides: dict[str, tuple[list[str], bool]]) -> list[dict[str, Run]]:
         for number in range(ROUNDS):
             done = {}
             for name, (command, captured) in sides.items():
-                done[name] = Run(*measured(command, subprocess.PIPE if captured else devnull))
+                done[name] = measured(command, subprocess.PIPE if captured else devnull)
             floor = done[FLOOR_SIDE].seconds
             shown = ", ".join(
                 f"{r.seconds / floor:.2f}x" for n, r in done.items() if n != FLOOR_SIDE
@@ -192,32 +201,41 @@ def _invalid(name: str, output: str) -> str:
     return found[1] if found else "?"
 
 
+def _ratios(rounds: list[dict[str, Run]], name: str, field: str) -> list[float]:
+    """*name*'s *field* (``seconds`` or ``cpu``) over the floor's, round by round."""
+    return [getattr(r[name], field) / getattr(r[FLOOR_SIDE], field) for r in rounds]
+
+
+def _spread(ratios: list[float]) -> str:
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}x)"
+
+
 def _report(rounds: list[dict[str, Run]]) -> None:
-    """Each side's median ratio to the floor (its spread over the rounds), median seconds and
-    highest peak memory, then the verdicts."""
+    """Each side's median ratio to the floor, wall and CPU (their spreads over the rounds),
+    median seconds and highest peak memory, then the verdicts (on wall time)."""
+    print(f"  {'side':48s} {'wall':>7s}  {'wall ratio':22s} {'CPU ratio':22s}")
     for name in rounds[0]:
-        seconds = [r[name].seconds for r in rounds]
-        ratios = [r[name].seconds / r[FLOOR_SIDE].seconds for r in rounds]
+        seconds = statistics.median(r[name].seconds for r in rounds)
         peak = max(r[name].peak_kib for r in rounds) / 1024
         output = rounds[-1][name].output
         invalid = _invalid(name, output) if output else "-"
-        ratio = (
-            "floor"
+        wall, cpu = (
+            ("floor", "floor")
             if name == FLOOR_SIDE
-            else f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}x)"
+            else (_spread(_ratios(rounds, name, "seconds")), _spread(_ratios(rounds, name, "cpu")))
         )
         print(
-            f"  {name:48s} {statistics.median(seconds):6.2f}s  {ratio:22s} "
+            f"  {name:48s} {seconds:6.2f}s  {wall:22s} {cpu:22s} "
             f"peak {peak:5.1f} MiB  invalid: {invalid}"
         )
     for name in rounds[0]:
         if name != FLOOR_SIDE:
-            ratio = statistics.median(r[name].seconds / r[FLOOR_SIDE].seconds for r in rounds)
+            ratio = statistics.median(_ratios(rounds, name, "seconds"))
             peak = max(r[name].peak_kib for r in rounds) / 1024
             verdict = "meets" if ratio <= TARGET_RATIO else "misses"
             memory = "meets" if peak < MEMORY_LIMIT_MIB else "misses"
             print(
-                f"  {name}: {verdict} the {TARGET_RATIO:.0f}x target (median), "
+                f"  {name}: {verdict} the {TARGET_RATIO:.0f}x target (median wall ratio), "
                 f"{memory} the {MEMORY_LIMIT_MIB} MiB one"
             )
 
