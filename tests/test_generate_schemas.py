@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 from hypothesis import Phase, find, given, settings
+from hypothesis import strategies as st
 
 from backbeat_fuzz import MessageValidator
 from backbeat_fuzz.errors import UnsupportedSchemaError
 from backbeat_fuzz.formats import FORMATS
+from backbeat_fuzz.generate import violators
 from backbeat_fuzz.generate.canonical import canonicalise
 from backbeat_fuzz.model import Mutant, canonical_text
 from backbeat_fuzz.strategies import invalid_messages, mutation_catalogue, valid_messages
@@ -372,3 +374,17 @@ def test_widget_coverage_lists_hold_every_rule_and_pass_the_oracle(widgets: Path
         assert oracle.validate_message(message, kind="widget").valid, message
         assert oracle.validate_message_string(canonical_text(message), kind="widget").valid
     assert coverage_mutants("widget", schemas_dir=widgets) == mutants  # deterministic
+
+
+@given(st.integers(-40, 40).map(lambda n: n * 0.25))
+def test_a_multipleof_mutant_can_stay_inside_the_bounds(value: float) -> None:
+    """At either bound, some candidate breaks multipleOf alone (at the maximum both upward
+    edits also broke maximum, so the mutant named two rules)."""
+    node = WIDGET["properties"]["step"]
+    (op,) = violators.violate_multipleOf(node, ("step",), None)  # type: ignore[arg-type]
+    inside = [
+        e.value
+        for e in op.candidates(value, {})
+        if node["minimum"] <= e.value <= node["maximum"] and e.value % node["multipleOf"]
+    ]
+    assert inside, value

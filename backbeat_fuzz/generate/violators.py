@@ -344,7 +344,9 @@ def violate_multipleOf(node: Node, path: Path, ctx: Context) -> Iterator[Mutatio
     def edits(value: Any, message: Any, p: Path = path) -> list[Edit]:
         if not isinstance(value, int | float) or isinstance(value, bool):
             return []
-        return Edit.sets(p, [("half a step off", value + step / 2), ("one off", value + 1)])
+        # Down as well as up: at the maximum both upward edits also break the bound.
+        edits = [("half a step off", value + step / 2), ("one off", value + 1)]
+        return Edit.sets(p, [*edits, ("half a step below", value - step / 2)])
 
     yield _keyword_op("multipleOf", path, "numbers", f"not a multiple of {step}", edits)
 
