@@ -115,7 +115,7 @@ def replay_entry(target: Target, entry: CorpusEntry, path: Path) -> ReplayResult
     parsed, why = _receivable(entry, target.input_mode.value)
     if why:
         return ReplayResult(entry, path, None, None, why)
-    response = target.call(entry.data, parsed)
+    response = target.confirmed_call(entry.data, parsed)
     return ReplayResult(entry, path, judge(entry.expected, response.verdict), response)
 
 

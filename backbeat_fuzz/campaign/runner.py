@@ -122,7 +122,7 @@ class Runner:
             return self._cache[(unit, data)]
         if (budgeted and self.retired(unit)) or self.past_deadline():
             raise NotSent
-        response = self.target.call(data, parsed)
+        response = self.target.confirmed_call(data, parsed)
         if len(self._cache) >= CACHE_SIZE:
             self._cache.clear()
         self._cache[(unit, data)] = response

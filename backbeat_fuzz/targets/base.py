@@ -84,6 +84,22 @@ class Target(ABC):
             an exception: the target recovers and is ready for the next call.
         """
 
+    def confirmed_call(self, data: bytes, parsed: Any = None) -> Response:
+        """:meth:`call`, with a hang confirmed by sending the message once more.
+
+        A consumer that does not answer in time may be hanging, or only slowed by the machine
+        (a loaded CI runner, a page fault storm). As AFL++ re-runs a timeout before keeping it,
+        a hang counts only when the same message hangs twice; otherwise the second answer is
+        the verdict. Of two hangs, the one whose stack named a place in the consumer is kept.
+        """
+        first = self.call(data, parsed)
+        if first.verdict is not Verdict.HANG:
+            return first
+        second = self.call(data, parsed)
+        if second.verdict is not Verdict.HANG or (second.location and not first.location):
+            return second
+        return first
+
     @abstractmethod
     def close(self) -> None:
         """Release the worker process or connection (idempotent)."""
