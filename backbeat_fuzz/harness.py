@@ -22,7 +22,11 @@ replaced (same file) by its shrunk form. Hypothesis settings are set explicitly 
 ``ci`` profile), so a run under ``CI=true`` behaves as its flags say.
 
 The work is done in :mod:`backbeat_fuzz.campaign` (config, planning, observations, exploration,
-runner, entry points); this module is its public face, and the names below are the API.
+runner, entry points); this module is its public face, and the names below are the API. A
+campaign reads top to bottom: :func:`run_campaign` opens the target, loads the contract once
+(a :class:`~backbeat_fuzz.session.Session`, or the caller's), makes one
+:class:`~backbeat_fuzz.campaign.planning.Plan` and hands both to a :class:`Runner`; the
+pytest plugin's :func:`run_cell` takes the same path for one kind and direction.
 """
 
 from __future__ import annotations
