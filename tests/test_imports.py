@@ -60,7 +60,7 @@ LAYERS: list[set[str]] = [
     {"campaign/runner"},
     {"campaign/run", "harness"},
     {"_workqueue", "_campaign_worker", "workers"},
-    {"seeding", "compat", "examples"},
+    {"seeding", "compat_report", "compat", "examples"},
     {"ci_snippets", "ci_templates", "demo"},
     {"cli/__init__", "cli/_walk", "cli/_stdin", "cli/_output", "cli/_options"},
     {"cli/catalogue", "cli/_campaign"},
