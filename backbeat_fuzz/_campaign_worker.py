@@ -24,7 +24,7 @@ from typing import Any, cast
 from ._workqueue import Cover, Done, Item, Whole
 from .campaign.config import CampaignConfig, Progress, Unit
 from .campaign.planning import budgets, plan_all, unit_costs
-from .campaign.run import _infrastructure, open_target
+from .campaign.run import infrastructure_failure, open_target
 from .campaign.runner import Runner
 from .errors import InfrastructureError, UsageError
 from .report import CampaignReport
@@ -148,7 +148,7 @@ class _Worker:
         except KeyboardInterrupt:
             runner.interrupted = True
         except Exception as exc:
-            failure = _infrastructure(exc)
+            failure = infrastructure_failure(exc)
             if failure is None:
                 raise
             return Result(self.index, runner.report(self.units, None), str(failure))

@@ -43,7 +43,6 @@ from ._campaign_worker import Ready, Result, Snapshot, run_worker, work
 from ._workqueue import Item, Schedule
 from .baseline import Baseline, load_baseline
 from .errors import InfrastructureError, UsageError
-from .findings import FindingStatus
 from .harness import CampaignAborted, CampaignConfig, Progress, run_campaign
 from .report import CampaignReport, merge_reports
 
@@ -323,18 +322,11 @@ def _whole(
     note = schedule.note() if schedule else None
     if note:
         skipped.append(note)
-    findings, notes = merged.findings, merged.baseline_notes
-    if baseline is not None:
-        findings = [
-            replace(f, status=FindingStatus.BASELINED) if baseline.match(f) else f for f in findings
-        ]
-        notes = baseline.notes(findings, set(covered))
-    return replace(
+    whole = replace(
         merged,
-        findings=findings,
-        baseline_notes=notes,
         skipped=skipped,
         covered=covered,
         duration=pool.progress.elapsed,
         interrupted=interrupted,
     )
+    return whole.with_baseline(baseline) if baseline is not None else whole

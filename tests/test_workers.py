@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backbeat_fuzz._workqueue import Cover, Done, Explore, Schedule, Whole
+from backbeat_fuzz.baseline import Baseline, BaselineEntry, load_baseline, save_baseline
 from backbeat_fuzz.campaign.planning import budgets, coverage_sizes, plan_all, unit_costs
 from backbeat_fuzz.campaign.runner import HANG_BUDGET
 from backbeat_fuzz.errors import InfrastructureError
@@ -441,3 +442,29 @@ def test_a_failing_dispatcher_stops_every_worker_with_one_error(
     with pytest.raises(InfrastructureError, match=r"dispatcher of --workers failed .*planted"):
         run_workers(_config(), 2)
     assert time.monotonic() - started < 30  # nobody waited for work that never came
+
+
+def test_merge_with_the_baseline_judges_the_shards_as_one_run(
+    runs: dict[str, Any], tmp_path: Path
+) -> None:
+    """A shard that did not meet a baselined bug would call its entry stale; judged after the
+    merge (the exercised pairs are in each JSON report), no entry is stale and every bug is
+    baselined, so the merge passes."""
+    whole = runs["whole"]
+    assert whole.findings and whole.covered
+    baseline = Baseline(tuple(BaselineEntry.accepting(f) for f in whole.findings))
+    save_baseline(baseline, tmp_path / "baseline.json")
+    met, missed = tmp_path / "met.json", tmp_path / "missed.json"
+    write_json(whole, met)
+    write_json(replace(whole, findings=[]), missed)
+    assert read_json(missed).covered == whole.covered  # the JSON report carries them
+    alone = read_json(missed).with_baseline(load_baseline(tmp_path / "baseline.json"))
+    assert len(alone.baseline_notes) == len(whole.findings)  # every entry "no longer reproduces"
+    out = tmp_path / "merged.json"
+    result = fuzz(
+        "merge", met, missed, "--baseline", tmp_path / "baseline.json", "--report-json", out
+    )
+    assert result.exit_code == 0, result.output
+    merged = read_json(out)
+    assert merged.baseline_notes == [] and not merged.failing
+    assert all(f.baselined for f in merged.findings)

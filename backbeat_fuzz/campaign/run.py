@@ -20,10 +20,10 @@ from .config import CampaignAborted, CampaignConfig, Progress
 from .planning import Plan, make_plan
 from .runner import Runner
 
-__all__ = ["execute", "open_target", "run_campaign", "run_cell"]
+__all__ = ["execute", "infrastructure_failure", "open_target", "run_campaign", "run_cell"]
 
 
-def _infrastructure(exc: BaseException) -> InfrastructureError | None:
+def infrastructure_failure(exc: BaseException) -> InfrastructureError | None:
     """*exc* as an infrastructure failure, or None when it is something else."""
     if isinstance(exc, InfrastructureError):
         return exc
@@ -74,7 +74,7 @@ def execute(
             raise
         runner.interrupted = True
     except Exception as exc:
-        failure = _infrastructure(exc)
+        failure = infrastructure_failure(exc)
         if failure is None:
             raise
         raise CampaignAborted(str(failure), runner.report(units, baseline)) from None

@@ -377,18 +377,10 @@ class Runner:
             found.finding(self.contract.kind(found.headline.unit.kind).message_type)
             for found in self.found.values()
         ]
-        covered = tuple((u.kind, u.rule) for u in units)
-        notes: list[str] = []
-        if baseline is not None:
-            findings = [
-                replace(f, status=FindingStatus.BASELINED) if baseline.match(f) else f
-                for f in findings
-            ]
-            notes = baseline.notes(findings, set(covered))
         counts = {
             u.kind: self.progress.counts.get(u.kind, {"valid": 0, "invalid": 0}) for u in units
         }
-        return CampaignReport(
+        report = CampaignReport(
             target=self.config.target,
             seed=self.seed,
             tool_version=__version__,
@@ -396,11 +388,11 @@ class Runner:
             findings=findings,
             skipped=self.skipped,
             duration=self.progress.elapsed,
-            baseline_notes=notes,
             coverage_sent=self.progress.coverage_sent,
             interrupted=self.interrupted,
-            covered=covered,
+            covered=tuple((u.kind, u.rule) for u in units),
         )
+        return report.with_baseline(baseline) if baseline is not None else report
 
 
 def _left(budget: int | None, done: int) -> bool:

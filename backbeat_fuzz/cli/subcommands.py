@@ -218,6 +218,11 @@ def seed_command(
     option("report-json", help="Write the merged JSON report here."),
     "junit-xml",
     "sarif",
+    option(
+        "baseline",
+        help="Judge the merged report by this baseline file, as one run would be: a shard "
+        "cannot call an entry stale that another shard found.",
+    ),
     option("quiet", help="Print only the failing findings."),
     "no-color",
 )
@@ -228,17 +233,21 @@ def merge(
     sarif: Path | None,
     quiet: bool,
     no_color: bool,
+    baseline: Path | None,
 ) -> None:
     """Merge the --report-json files of a campaign's shards (e.g. --shard I/N on the machines of
     a CI fleet) into one report: one finding per bug, counts added up. Exit 1 if the merged
     report has failing findings, 2 if a file is not a report or the reports are of different
     campaigns."""
+    from ..baseline import load_baseline
     from ..report import merge_reports, read_json
 
     outputs = (report_json, junit_xml, sarif)
     check_report_paths(outputs)
     try:
         report = merge_reports([read_json(path) for path in paths])
+        if baseline is not None:
+            report = report.with_baseline(load_baseline(baseline))
     except BackbeatFuzzError as exc:
         raise fail(str(exc)) from None
     write_reports(report, outputs)

@@ -82,6 +82,7 @@ def _report_from_dict(document: dict[str, Any]) -> CampaignReport:
         baseline_notes=list(document["baseline_notes"]),
         coverage_sent=document["coverage_sent"],
         interrupted=document["interrupted"],
+        covered=tuple((kind, rule) for kind, rule in document.get("covered", ())),
     )
 
 

@@ -18,7 +18,8 @@ def merge_reports(reports: list[CampaignReport]) -> CampaignReport:
     kept (reports in the order given), kinds, rules and witnesses are unioned, and the status is
     ``baselined`` if any shard's baseline accepted it, else ``new`` if any shard found it new.
     Counts and coverage messages add up; the duration is the longest shard's (they run side by
-    side); notes are kept once each.
+    side); notes are kept once each, and the exercised (kind, rule) pairs are unioned, so
+    :meth:`CampaignReport.with_baseline` can judge the merged report as one run's.
 
     Raises:
         UsageError: no reports, or reports of different targets or seeds.
@@ -47,6 +48,7 @@ def merge_reports(reports: list[CampaignReport]) -> CampaignReport:
         baseline_notes=list(dict.fromkeys(note for r in reports for note in r.baseline_notes)),
         coverage_sent=sum(r.coverage_sent for r in reports),
         interrupted=any(r.interrupted for r in reports),
+        covered=tuple(dict.fromkeys(pair for r in reports for pair in r.covered)),
     )
 
 

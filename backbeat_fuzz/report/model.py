@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from ..findings import FindingStatus, Witness
 from ..model import Outcome
+
+if TYPE_CHECKING:
+    from ..baseline import Baseline
 
 __all__ = ["DIRECTIONS", "REPORT_FORMAT", "CampaignReport", "Finding", "one_line"]
 
@@ -182,6 +185,16 @@ class CampaignReport:
         """Messages sent in every phase."""
         return sum(sum(cell.values()) for cell in self.counts.values())
 
+    def with_baseline(self, baseline: Baseline) -> CampaignReport:
+        """This report judged by *baseline*: the findings it accepts are baselined, and its
+        notes say which entries expired and which no longer reproduce (of :attr:`covered`)."""
+        findings = [
+            replace(f, status=FindingStatus.BASELINED) if baseline.match(f) else f
+            for f in self.findings
+        ]
+        notes = baseline.notes(findings, set(self.covered))
+        return replace(self, findings=findings, baseline_notes=notes)
+
     def cells(self) -> list[tuple[str, str]]:
         """Every (kind, direction) that was run or has a finding, kinds in order of first use."""
         kinds = list(self.counts) + [k for f in self.findings for k in f.kinds]
@@ -206,6 +219,7 @@ class CampaignReport:
             "skipped": self.skipped,
             "findings": [_finding_dict(f) for f in self.findings],
             "baseline_notes": self.baseline_notes,
+            "covered": [[kind, rule] for kind, rule in self.covered],
         }
 
 
