@@ -21,7 +21,7 @@ Then the run gains, under the node ``backbeat``:
 
 Every item is marked ``backbeat``. The options mirror ``backbeat-fuzz``'s:
 
-- ``--backbeat-max-examples N``: examples per kind and direction (default 100);
+- ``--backbeat-max-examples N``: exploration messages per kind and direction (default 100);
 - ``--backbeat-seed N``: the campaign seed (random when omitted; the header shows it);
 - ``--backbeat-corpus DIR``: findings are written there, as the CLI does, and its entries are
   replayed as items (default ``corpus/`` in the rootdir);
@@ -161,7 +161,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         "type": _positive_int,
         "default": 100,
         "metavar": "N",
-        "help": "Examples per kind and direction (default 100).",
+        "help": "Exploration messages per kind and direction (default 100).",
     },
     "--backbeat-seed": {
         "type": int,
@@ -267,7 +267,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     c = run.campaign
     return (
         f"backbeat-fuzz: target {c.target}, seed {c.seed} (rerun with --backbeat-seed {c.seed}), "
-        f"{c.max_examples} examples per kind and direction, corpus {c.corpus_dir}"
+        f"{c.max_examples} messages per kind and direction, corpus {c.corpus_dir}"
     )
 
 

@@ -65,8 +65,9 @@ class CampaignConfig:
         target: the target spec (see :func:`backbeat_fuzz.targets.load_target`).
         kinds: the message kinds to fuzz (all when empty).
         rules: rule selections (names, fields, families, globs); all when empty.
-        max_examples: exploration examples per kind and direction (the invalid direction
-            splits them across its rules, at least one each). None: unbounded when a
+        max_examples: exploration messages per kind and direction (the invalid direction
+            splits them across its rules, at least one each; valid ones are drawn in batches,
+            see :mod:`.exploration`). None: unbounded when a
             ``duration`` is set, else :data:`DEFAULT_MAX_EXAMPLES`.
         duration: a wall-clock cap in seconds for the whole campaign, or None. Alone, the
             campaign runs until it; with ``max_examples``, whichever ends first.

@@ -67,7 +67,7 @@ def path_option(decls: tuple[str, ...], help: str, **more: Any) -> Option:
 
 _SEED_HELP = "Campaign seed; the same seed, target and budget replay the same run."
 _MAX_EXAMPLES_HELP = (
-    "Exploration examples per kind and direction, split across the invalid direction's "
+    "Exploration messages per kind and direction, split across the invalid direction's "
     "rules (default 100; unbounded with --duration alone)."
 )
 _TARGET_HELP = (
