@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
     {"validator", "_fastcheck", "_fastparse", "_fastpattern"},
     {"__init__"},
     {"generate/__init__", "generate/canonical"},
+    {"generate/formats_values"},
     {"generate/values", "generate/text"},
     {"generate/edits", "generate/formats_violations"},
     {"generate/near_misses"},

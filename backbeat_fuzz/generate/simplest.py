@@ -23,7 +23,8 @@ from ..errors import UnsupportedSchemaError
 from ..oracle import SchemaOracle
 from .canonical import _merge
 from .edges import edge_values
-from .text import CANONICAL_DATE_TIME, pattern_edges
+from .formats_values import CANONICAL_DATE_TIME
+from .text import pattern_edges
 from .values import Options, Path, _float_bound, _inferred_types, _integer_bounds
 
 __all__ = ["SIMPLEST", "simplest_value"]

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from ..oracle import SchemaOracle
 from .canonical import JSON_TYPES, _merge
-from .text import FORMAT_LONGEST, FORMAT_STRATEGIES, free_text, pattern_strings
+from .formats_values import FORMAT_LONGEST, FORMAT_STRATEGIES
+from .text import free_text, pattern_strings
 
 __all__ = ["BUILDERS", "Options", "ValueBuilder", "set_path"]
 
