@@ -55,7 +55,7 @@ LAYERS: list[set[str]] = [
     {"report/__init__", "baseline"},
     {"minimize"},
     {"replay", "database"},
-    {"campaign/__init__", "campaign/config"},
+    {"campaign/__init__", "campaign/config", "campaign/constants"},
     {"campaign/planning", "campaign/observations"},
     {"campaign/exploration"},
     {"campaign/runner"},
