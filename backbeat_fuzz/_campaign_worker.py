@@ -23,6 +23,7 @@ from typing import Any, cast
 
 from ._workqueue import Cover, Done, Item, Whole
 from .campaign.config import CampaignConfig, Progress, Unit
+from .campaign.constants import no_local_constants
 from .campaign.planning import budgets, plan_all, unit_costs
 from .campaign.run import infrastructure_failure, open_target
 from .campaign.runner import Runner
@@ -143,8 +144,9 @@ class _Worker:
         runner = self.runner
         try:
             runner.replay(self.units)
-            for item in iter(lambda: _take(tasks), None):
-                self.channel.put(self.run(item))
+            with no_local_constants():
+                for item in iter(lambda: _take(tasks), None):
+                    self.channel.put(self.run(item))
         except KeyboardInterrupt:
             runner.interrupted = True
         except Exception as exc:

@@ -5,8 +5,11 @@ modules the process has imported (``hypothesis.internal.conjecture.providers``).
 consumer runs in a process of its own, so those modules are the fuzzer's (a checkout) or the
 test session's (the pytest plugin): noise for the consumer, and not the same in a spawned
 ``--workers`` process, a pytest session and the CLI, so one seed would send other messages in
-each. Within a campaign's Hypothesis runs the pool of local constants is empty; Hypothesis's
-built-in constants (boundary numbers, odd strings) stay.
+each. Within a campaign's exploration the pool of local constants is empty; Hypothesis's
+built-in constants (boundary numbers, odd strings) stay. The block is entered once around all
+of a process's exploration (:func:`.run.execute`, a ``--workers`` process's items), not per
+Hypothesis run: entering and leaving empty Hypothesis's cache of permitted constants, which
+its runs would otherwise rebuild each time.
 
 This reaches into a private part of Hypothesis; on a version without it nothing changes.
 """

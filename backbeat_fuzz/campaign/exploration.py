@@ -30,7 +30,6 @@ from ..database import KeyedDatabase
 from ..findings import FindingKey
 from ..strategies import invalid_messages, valid_messages
 from .config import Unit
-from .constants import no_local_constants
 from .observations import NotSent, Observation, Payload, unsatisfiable
 from .planning import unit_seed
 
@@ -217,7 +216,7 @@ class UnitRun:
     def failures(self, test: Callable[[], None]) -> list[Failure]:
         """Run *test*; the bugs it raised, one per key (Hypothesis groups several)."""
         try:
-            with warnings.catch_warnings(), no_local_constants():
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", HypothesisWarning)  # "overly large repr" & co
                 test()
         except InvalidArgument as exc:  # a schema the generators cannot satisfy, found late

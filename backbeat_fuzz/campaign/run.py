@@ -17,6 +17,7 @@ from ..report import DIRECTIONS, CampaignReport
 from ..session import Session
 from ..targets import Target, load_target
 from .config import CampaignAborted, CampaignConfig, Progress
+from .constants import no_local_constants
 from .planning import Plan, make_plan
 from .runner import Runner
 
@@ -68,7 +69,8 @@ def execute(
         if replay:
             runner.replay(units)
         runner.cover(units)
-        runner.explore(units, plan.budgets)
+        with no_local_constants():
+            runner.explore(units, plan.budgets)
     except KeyboardInterrupt:
         if not interruptible:
             raise
