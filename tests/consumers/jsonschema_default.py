@@ -7,23 +7,15 @@ cross-field rules of ``rules-v1.json`` are not JSON Schema, so they are not chec
 
 from __future__ import annotations
 
-import json
-
 from jsonschema import Draft202012Validator
 
-from backbeat_fuzz import load_contract
+from ._by_type import parse, validators
 
-_VALIDATORS = {
-    kind.message_type: Draft202012Validator(kind.schema) for kind in load_contract().kinds.values()
-}
+_VALIDATORS = validators(Draft202012Validator)
 
 
 def handle(text: str) -> bool:
     """Accept a message the schema of its ``type`` accepts; raise ValidationError otherwise."""
-    message = json.loads(text)  # accepts NaN and Infinity, keeps the last of duplicate keys
-    kind = message.get("type") if isinstance(message, dict) else None
-    validator = _VALIDATORS.get(kind) if isinstance(kind, str) else None
-    if validator is None:
-        raise ValueError(f"unknown message type {kind!r}")
+    message, validator = parse(text, _VALIDATORS)  # json.loads keeps the last duplicate key
     validator.validate(message)
     return True

@@ -8,35 +8,18 @@ message is parsed with ``json.loads`` (as users do) and checked by
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import jsonschema_rs
 
-from backbeat_fuzz.contract import packaged_schemas_dir
+from ._by_type import parse, validators
 
-
-def _validators() -> dict[str, Any]:
-    """One validator per message ``type``, from every ``*.schema.json`` shipped."""
-    found = {}
-    for path in sorted(Path(packaged_schemas_dir()).glob("*.schema.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        message_type = schema["properties"]["type"]["const"]
-        found[message_type] = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
-    return found
-
-
-_VALIDATORS = _validators()
+_VALIDATORS = validators(
+    lambda schema: jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+)
 
 
 def handle(text: str) -> bool:
     """Accept a message the schema of its ``type`` accepts; raise ValueError otherwise."""
-    message: Any = json.loads(text)  # NaN, Infinity, duplicate keys, "\ud800", 1e400: taken
-    kind = message.get("type") if isinstance(message, dict) else None
-    validator = _VALIDATORS.get(kind) if isinstance(kind, str) else None
-    if validator is None:
-        raise ValueError(f"unknown message type {kind!r}")
+    message, validator = parse(text, _VALIDATORS)
     for error in validator.iter_errors(message):
         raise ValueError(f"{'/'.join(map(str, error.instance_path))}: {error.message}")
     return True
