@@ -471,14 +471,19 @@ def test_a_live_feed_streams_ndjson_results_with_json() -> None:
     assert (code, json.loads(out)) == (0, {"summary": {"total": 3, "valid": 1, "invalid": 2}})
 
 
-def test_an_interrupted_feed_prints_the_summary_so_far_and_exits_130() -> None:
+def _interrupted_after_two_lines() -> tuple[int, str, str]:
+    """A feed of two valid lines, each answered, then Ctrl-C: its exit code, stdout, stderr."""
     feed = Feed("--message", "-")
     feed.send(COMPACT)
     feed.send(COMPACT)
     assert feed.read_line() == ok("<stdin>:1") + "\n"
     assert feed.read_line() == ok("<stdin>:2") + "\n"
     feed.proc.send_signal(signal.SIGINT)
-    code, out, err = feed.close()
+    return feed.close()
+
+
+def test_an_interrupted_feed_prints_the_summary_so_far_and_exits_130() -> None:
+    code, out, err = _interrupted_after_two_lines()
     assert (code, out) == (130, summary(2, 0) + "\n")
     assert err.startswith("interrupted: ") and err.count("\n") == 1
 
@@ -487,13 +492,7 @@ def test_a_ctrl_c_that_lands_as_the_input_ends_still_prints_the_summary() -> Non
     """The signal and the end of input arrive together (communicate() closes stdin at once):
     the read returns first and the interrupt lands as the summary is about to be written."""
     for _ in range(5):
-        feed = Feed("--message", "-")
-        feed.send(COMPACT)
-        feed.send(COMPACT)
-        assert feed.read_line() == ok("<stdin>:1") + "\n"
-        assert feed.read_line() == ok("<stdin>:2") + "\n"
-        feed.proc.send_signal(signal.SIGINT)
-        code, out, err = feed.close()
+        code, out, err = _interrupted_after_two_lines()
         assert (code, out) == (130, summary(2, 0) + "\n"), err
 
 

@@ -189,12 +189,18 @@ def test_two_workers_find_what_one_finds_in_one_report_of_one_finding_per_bug(
     assert len(saved) >= len([f for f in workers.findings if f.corpus_path])
 
 
+def _shard_files(runs: dict[str, Any], folder: Path) -> list[Path]:
+    """The shards' reports as --report-json files in *folder*."""
+    paths = [folder / f"shard{i}.json" for i in range(len(runs["shards"]))]
+    for report, path in zip(runs["shards"], paths, strict=True):
+        write_json(report, path)
+    return paths
+
+
 def test_merge_of_shard_reports_equals_the_workers_report(
     runs: dict[str, Any], tmp_path: Path
 ) -> None:
-    paths = [tmp_path / f"shard{i}.json" for i in range(2)]
-    for report, path in zip(runs["shards"], paths, strict=True):
-        write_json(report, path)
+    paths = _shard_files(runs, tmp_path)
     merged = merge_reports([read_json(p) for p in paths])
     assert _found(merged) == _found(runs["workers"])
     assert len(merged.findings) == len(_found(merged))
@@ -232,9 +238,7 @@ def test_merge_refuses_reports_of_different_campaigns(runs: dict[str, Any]) -> N
 def test_merge_command_writes_one_report_and_exits_1_on_findings(
     runs: dict[str, Any], tmp_path: Path
 ) -> None:
-    paths = [tmp_path / f"shard{i}.json" for i in range(2)]
-    for report, path in zip(runs["shards"], paths, strict=True):
-        write_json(report, path)
+    paths = _shard_files(runs, tmp_path)
     out = tmp_path / "merged.json"
     result = fuzz("merge", *paths, "--report-json", out, "--junit-xml", tmp_path / "j.xml", "-q")
     assert result.exit_code == 1, result.output
