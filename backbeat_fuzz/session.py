@@ -8,6 +8,7 @@ schemas folder again or keeps a cache keyed by its path. A kind is compiled into
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,12 +63,8 @@ class Session:
         return self._plans[key]
 
 
-_PACKAGED: list[Session] = []
-
-
+@functools.cache
 def packaged_session() -> Session:
     """The session of the packaged contract, built on first use and shared (the package's own
     files do not change while it runs)."""
-    if not _PACKAGED:
-        _PACKAGED.append(Session.of(load_contract()))
-    return _PACKAGED[0]
+    return Session.of(load_contract())
