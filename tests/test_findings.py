@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from backbeat_fuzz.findings import FindingKey, field_group, is_weak
 from backbeat_fuzz.harness import CampaignConfig, plan_units, run_campaign
-from backbeat_fuzz.minimize import attribute, differing_fields
+from backbeat_fuzz.minimize import attribute, differing_fields, shrink_values
 from backbeat_fuzz.model import Outcome
 from backbeat_fuzz.report import CampaignReport
 from backbeat_fuzz.signature import mask
@@ -131,6 +131,44 @@ def test_one_and_true_are_not_the_same_value() -> None:
     assert differing_fields({"a": 1}, {"a": 1}) == ()
 
 
+@given(st.text(min_size=1, max_size=300), st.integers(1, 40), st.integers(0, 64))
+def test_shrinking_a_value_keeps_the_failure_and_stays_in_budget(
+    text: str, needed: int, budget: int
+) -> None:
+    """Whatever the value and budget: the result still fails, no more calls than the budget,
+    and a failure needing only a long enough value ends below twice the length it needs."""
+    calls: list[dict[str, Any]] = []
+
+    def reproduces(candidate: dict[str, Any]) -> bool:
+        calls.append(candidate)
+        return len(candidate["b"]) >= needed
+
+    message = {**EXAMPLE, "b": text * (needed // len(text) + 1)}
+    shrunk = shrink_values(message, ("b",), reproduces, budget)
+    assert reproduces(shrunk) and len(calls) <= budget + 1
+    assert set(shrunk) == set(message) and shrunk["a"] == message["a"]
+    if budget == 64:
+        assert len(shrunk["b"]) < 2 * needed
+
+
+@pytest.mark.parametrize(
+    ("value", "fails", "expected"),
+    [
+        ("é" * 4096, lambda v: any(ord(c) > 127 for c in v), "é"),
+        ("ok-é-ok", lambda v: "é" in v, "é"),
+        (2**53 + 5, lambda v: v > 2**31, 2**32),  # halving stops above the bound
+        (0.75, lambda v: isinstance(v, float), 0.0),
+        ([1, 2, 3, 4], lambda v: len(v) > 1, [1, 2]),
+        (True, lambda v: v is True, True),  # a boolean is not an integer to shrink
+    ],
+)
+def test_a_value_shrinks_to_the_smallest_candidate_still_failing(
+    value: Any, fails: Any, expected: Any
+) -> None:
+    shrunk = shrink_values({"v": value}, ("v",), lambda m: fails(m["v"]), budget=100)
+    assert shrunk["v"] == expected and type(shrunk["v"]) is type(expected)
+
+
 # -- campaigns --------------------------------------------------------------------------------
 
 
@@ -170,6 +208,8 @@ def test_every_bug_of_a_many_bug_consumer_is_reported_exactly_once(seed: int) ->
     assert overflow.fields == ("tempo_drift_ms",)  # filed under the field that crashes it
     assert not _by_outcome(report, "false_accept") and not _by_outcome(report, "hang")
     assert_findings_are_true(report.to_dict()["findings"])
+    (notes,) = [f for f in _by_outcome(report, "false_reject") if f.fields == ("notes",)]
+    assert len(json.loads(notes.data)["notes"]) == 1, notes.data  # one non-ASCII character
 
 
 @pytest.mark.usefixtures("workdir")

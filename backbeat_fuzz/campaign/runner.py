@@ -23,7 +23,7 @@ from ..baseline import Baseline
 from ..corpus import Corpus, Expected
 from ..database import check_writable_folder, close_database, open_database
 from ..findings import FindingKey, FindingStatus, field_group, is_weak
-from ..minimize import attribute
+from ..minimize import attribute, shrink_values
 from ..model import Mutant, Outcome, Verdict, canonical_text
 from ..replay import judge, replay_entry
 from ..report import CampaignReport
@@ -62,6 +62,12 @@ ROUND_EXAMPLES = 50
 ROUND_SECONDS = 1.0
 #: Weak signatures are attributed to fields by extra calls: at most this many per campaign.
 ATTRIBUTION_CALLS = 2000
+#: A valid headline's values are shrunk inside its fields by at most this many candidates (see
+#: :func:`~backbeat_fuzz.minimize.shrink_values`), for these outcomes. A mutant is not: it is
+#: already its rule's edit of the example (``"240"`` for ``240`` reads better than ``"2"``);
+#: nor a hang: each try of one costs the timeout.
+SHRINK_CALLS = 32
+SHRUNK_OUTCOMES = (Outcome.FALSE_REJECT, Outcome.CRASH)
 #: Responses remembered per campaign (a message a unit sends twice is answered from memory).
 CACHE_SIZE = 100_000
 
@@ -191,6 +197,20 @@ class Runner:
         example = self.contract.kind(observation.unit.kind).schema.get("examples", [{}])[0]
         return attribute(observation.parsed, example, self._reproduces(observation, key))
 
+    def _shrunk(
+        self,
+        observation: Observation,
+        key: FindingKey,
+        message: dict[str, Any],
+        fields: tuple[str, ...],
+    ) -> dict[str, Any]:
+        """*message* (attributed to *fields*) with those fields' values shrunk, when valid."""
+        budget = min(SHRINK_CALLS, ATTRIBUTION_CALLS - self._attribution_calls)
+        valid = observation.unit.rule is None
+        if not valid or key.outcome not in SHRUNK_OUTCOMES or budget <= 0:
+            return message
+        return shrink_values(message, fields, self._reproduces(observation, key), budget)
+
     # -- recording --------------------------------------------------------------------------
 
     def record(
@@ -215,6 +235,7 @@ class Runner:
             found.fields = key.fields or tuple(filter(None, [observation.field]))
         else:
             message, fields = self._attribute(observation, key)
+            message = self._shrunk(observation, key, message, fields)
             found.fields = key.fields or fields
             data = canonical_text(message).encode()
             if data != observation.data:
