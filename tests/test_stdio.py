@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from _fuzzing import campaign_args, fuzz
+from _processes import eventually_gone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,21 +52,6 @@ def scripted() -> Iterator[Target]:
 
 def _digest(data: bytes) -> str:
     return f"reject: len={len(data)} sha256={hashlib.sha256(data).hexdigest()}"
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in ("Z", "X")
-
-
-def _wait_gone(pid: int) -> bool:
-    deadline = time.monotonic() + 5
-    while not _gone(pid) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return _gone(pid)
 
 
 # -- framing ------------------------------------------------------------------------------------
@@ -193,7 +179,7 @@ def test_a_hang_kills_the_process_group_and_restarts(tmp_path: Path) -> None:
         assert (response.verdict, response.signature) == (Verdict.HANG, "hang")
         assert response.detail == "no answer within 0.3s"
         assert 0.3 <= response.elapsed < 2.0
-        assert _wait_gone(int(pidfile.read_text()))
+        assert eventually_gone(int(pidfile.read_text()))
         assert target.call(b"{}").detail == _digest(b"{}")
 
 
@@ -255,7 +241,7 @@ def test_close_ends_the_program(scripted: Target) -> None:
     with load_target(SCRIPTED) as target:
         target.call(b"{}")
         pid = target._program.proc.pid  # type: ignore[attr-defined]
-    assert _wait_gone(pid)
+    assert eventually_gone(pid)
     target.close()  # idempotent
 
 

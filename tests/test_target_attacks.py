@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import pytest
 from _fuzzing import put_consumers_on_path
+from _processes import eventually_gone, gone
 
 from backbeat_fuzz.errors import UsageError
 from backbeat_fuzz.model import Verdict
@@ -28,21 +29,6 @@ from backbeat_fuzz.targets import Response, load_target
 
 MIB = 1 << 20
 T = TypeVar("T")
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in ("Z", "X")
-
-
-def _eventually_gone(pid: int, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not _gone(pid) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return _gone(pid)
 
 
 def _timed(call: Callable[[], T]) -> tuple[T, float]:
@@ -184,15 +170,15 @@ def test_python_what_a_target_forks_dies_with_its_worker(causes: Path) -> None:
     with load_target("consumers.causes:spawns") as target:
         assert target.call(b"{}").verdict is Verdict.ACCEPTED
         child = int(causes.read_text())
-        assert not _gone(child)
-    assert _eventually_gone(child)
+        assert not gone(child)
+    assert eventually_gone(child)
 
 
 def test_python_a_child_holding_the_pipe_does_not_turn_an_exit_into_a_hang(causes: Path) -> None:
     with load_target("consumers.causes:exits_leaving_a_child", timeout=5.0) as target:
         response, took = _timed(lambda: target.call(b"{}"))
         child = int(causes.read_text())
-        assert _eventually_gone(child)  # killed with the worker's group, not left to sleep
+        assert eventually_gone(child)  # killed with the worker's group, not left to sleep
         again = target.call(b"{}")
     assert (response.verdict, response.detail) == (
         Verdict.CRASH,
@@ -207,7 +193,7 @@ def test_python_a_hang_kills_the_whole_group(causes: Path) -> None:
     with load_target("consumers.causes:spawns_then_hangs", timeout=0.5) as target:
         response, took = _timed(lambda: target.call(b"{}"))
         child = int(causes.read_text())
-        assert _eventually_gone(child)  # killed with the hanging worker, not at close
+        assert eventually_gone(child)  # killed with the hanging worker, not at close
     assert response.verdict is Verdict.HANG
     assert response.signature == "hang at consumers/causes.py in spin"
     assert took < 2.0
@@ -327,7 +313,7 @@ def test_command_what_a_program_leaves_running_is_killed(tmp_path: Path) -> None
     with load_target(spec) as target:
         response = target.call(b"{}")
     assert response.verdict is Verdict.ACCEPTED
-    assert _eventually_gone(int(pidfile.read_text()))
+    assert eventually_gone(int(pidfile.read_text()))
 
 
 def test_command_a_program_that_ignores_stdin_still_gets_judged() -> None:

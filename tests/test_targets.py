@@ -9,12 +9,12 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from _processes import eventually_gone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -447,25 +447,13 @@ def test_command_gets_the_exact_bytes_on_stdin(tmp_path: Path) -> None:
     assert bad.detail.startswith("exit code 1 (stderr: not JSON: Expecting property name")
 
 
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in ("Z", "X")
-
-
 def test_command_hang_kills_the_whole_process_group(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
     spec = f"cmd:sh -c 'sleep 30 & echo $! > {pidfile}; wait'"
     with load_target(spec, timeout=0.3) as target:
         response = target.call(b"{}")
     assert (response.verdict, response.detail) == (Verdict.HANG, "no answer within 0.3s")
-    background = int(pidfile.read_text())
-    deadline = time.monotonic() + 5
-    while not _gone(background) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert _gone(background)
+    assert eventually_gone(int(pidfile.read_text()))
 
 
 def test_command_load_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
