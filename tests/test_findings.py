@@ -13,8 +13,9 @@ from _fuzzing import assert_findings_are_true, put_consumers_on_path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backbeat_fuzz import MessageValidator
 from backbeat_fuzz.findings import FindingKey, field_group, is_weak
-from backbeat_fuzz.harness import CampaignConfig, plan_units, run_campaign
+from backbeat_fuzz.harness import CampaignConfig, plan_units, run_campaign, run_cell
 from backbeat_fuzz.minimize import attribute, differing_fields, shrink_values
 from backbeat_fuzz.model import Outcome
 from backbeat_fuzz.report import CampaignReport
@@ -224,6 +225,19 @@ def test_a_crash_caused_by_one_field_differs_from_the_example_in_that_field_only
     }
     assert overflow.fields == ("tempo_drift_ms",)
     assert Path(str(overflow.corpus_path)).read_bytes() == overflow.data
+
+
+@pytest.mark.usefixtures("workdir")
+def test_a_crash_on_a_valid_value_is_shrunk_to_a_smaller_valid_value() -> None:
+    """0.0 crashes it too but breaks the minimum (0.1): the headline stays a valid message."""
+    config = CampaignConfig(
+        "consumers.causes:crashes_unless_default_tempo", max_examples=100, seed=1, database=None
+    )
+    report = run_cell(config, "beatframe", "valid")
+    (crash,) = _by_outcome(report, "crash")
+    message = json.loads(crash.data)
+    assert crash.fields == ("tempo_bpm",) and 0.1 <= message["tempo_bpm"] <= 1.0, crash.data
+    assert MessageValidator().validate_message(message).valid
 
 
 @pytest.mark.usefixtures("workdir")

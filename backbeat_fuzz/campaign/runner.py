@@ -209,7 +209,13 @@ class Runner:
         valid = observation.unit.rule is None
         if not valid or key.outcome not in SHRUNK_OUTCOMES or budget <= 0:
             return message
-        return shrink_values(message, fields, self._reproduces(observation, key), budget)
+        reproduces, kind = self._reproduces(observation, key), observation.unit.kind
+
+        def stays_valid(candidate: dict[str, Any]) -> bool:  # a crash on valid input stays so
+            valid = self.validator.validate_message(candidate, kind=kind).valid
+            return valid and reproduces(candidate)
+
+        return shrink_values(message, fields, stays_valid, budget)
 
     # -- recording --------------------------------------------------------------------------
 

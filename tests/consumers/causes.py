@@ -135,3 +135,11 @@ def library_rejects(text: str) -> bool:
     message = json.loads(text)
     datetime.fromisoformat(message["deadline_at"])  # a ValueError with the input's own words
     return True
+
+
+def crashes_unless_default_tempo(text: str) -> bool:
+    """Crashes on any tempo but the README example's 2.0, valid or not (0.0 crashes too)."""
+    message = json.loads(text)
+    if isinstance(message, dict) and message.get("tempo_bpm", 2.0) != 2.0:
+        raise ZeroDivisionError("tempo")
+    return True
