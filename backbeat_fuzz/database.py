@@ -8,11 +8,18 @@ A Redis URL is checked before anything connects (a port that is not a number is 
 traceback) and is shown with its password masked in every message. Connections time out, and a
 Redis server lost mid-run is an :class:`~backbeat_fuzz.errors.InfrastructureError` naming the
 server, not a finding and not a traceback.
+
+Hypothesis keeps files of its own too (a cache of the Unicode tables), by default in
+``.hypothesis/`` of the current folder: :func:`keep_hypothesis_home` puts them in the tool's
+state folder instead, so a campaign writes only where the user pointed it.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -20,6 +27,7 @@ from urllib.parse import urlsplit
 
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
+from .defaults import DEFAULT_DATABASE
 from .errors import InfrastructureError, UsageError, redact
 
 _T = TypeVar("_T")
@@ -29,12 +37,15 @@ _T = TypeVar("_T")
 REDIS_CONNECT_TIMEOUT = 5.0
 REDIS_ANSWER_TIMEOUT = 10.0
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+#: The variable Hypothesis reads for the folder of its own files.
+HYPOTHESIS_HOME = "HYPOTHESIS_STORAGE_DIRECTORY"
 
 __all__ = [
     "KeyedDatabase",
     "check_redis_url",
     "check_writable_folder",
     "close_database",
+    "keep_hypothesis_home",
     "open_database",
 ]
 
@@ -210,3 +221,26 @@ def close_database(database: ExampleDatabase | None) -> None:
     client = getattr(database, "redis", None)
     if client is not None:
         client.close()
+
+
+def keep_hypothesis_home(database: str | None) -> str:
+    """Give Hypothesis's own files a home that is not ``.hypothesis/`` of the current folder.
+
+    With the default database (``.backbeat-fuzz/examples``) that is ``.backbeat-fuzz/hypothesis``,
+    kept between runs; with any other database, or none, a temporary folder removed at exit.
+    A ``HYPOTHESIS_STORAGE_DIRECTORY`` the user set is kept. Set in the environment, so worker
+    processes started later share it. Call it before anything is generated.
+
+    Returns:
+        The folder Hypothesis uses.
+    """
+    home = os.environ.get(HYPOTHESIS_HOME)
+    if home:
+        return home
+    if database == DEFAULT_DATABASE:
+        home = str(Path(DEFAULT_DATABASE).parent.resolve() / "hypothesis")
+    else:
+        home = tempfile.mkdtemp(prefix="backbeat-fuzz-hypothesis-")
+        atexit.register(shutil.rmtree, home, True)
+    os.environ[HYPOTHESIS_HOME] = home
+    return home

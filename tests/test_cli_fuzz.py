@@ -11,6 +11,7 @@ import json
 import re
 import socket
 import sys
+import tempfile
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -230,6 +231,26 @@ def test_exit_codes_as_a_user_sees_them(workdir: Path, target: str, exit_code: i
         assert (lines, proc.stderr.count("\n")) == ([], 1)
         assert proc.stderr.startswith("Error: cannot import target 'nosuchmod.f'")
         assert not (workdir / "corpus").exists()
+
+
+@pytest.mark.parametrize(
+    ("database", "expected"),
+    [("none", {"corpus"}), (None, {"corpus", ".backbeat-fuzz"}), ("db", {"corpus", "db"})],
+)
+def test_a_campaign_writes_only_where_it_was_pointed(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, database: str | None, expected: set[str]
+) -> None:
+    """No ``.hypothesis/`` of Hypothesis's own in the current folder: with the default database
+    its files go in ``.backbeat-fuzz/``, else in a temporary folder removed at exit."""
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+    args = ["--target", DEMO, "--seed", "1", "--corpus", "corpus", "--max-examples", "20", "-q"]
+    if database is not None:
+        args += ["--database", database]
+    before = set(Path(tempfile.gettempdir()).glob("backbeat-fuzz-hypothesis-*"))
+    proc = fuzz_process(*args, "--workers", "2")
+    assert proc.returncode == 1, proc.stderr
+    assert {p.name for p in workdir.iterdir()} == expected
+    assert set(Path(tempfile.gettempdir()).glob("backbeat-fuzz-hypothesis-*")) == before
 
 
 # -- the three target kinds, exit 0 and exit 1 ------------------------------------------------

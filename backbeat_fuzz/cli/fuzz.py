@@ -147,6 +147,9 @@ def main(ctx: click.Context, **given: Any) -> None:
 
     Exit codes: 0 nothing found, 1 findings, 2 usage or configuration error.
     """
+    from ..database import keep_hypothesis_home
+
+    keep_hypothesis_home(given["database"] if ctx.invoked_subcommand is None else None)
     if ctx.invoked_subcommand is not None:
         return
     args = CampaignArgs(**given)
