@@ -6,6 +6,8 @@ Python targets run ``consumers.causes`` (its functions name their bugs); ``cmd:`
 
 from __future__ import annotations
 
+import shlex
+import shutil
 import sys
 import threading
 import time
@@ -19,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backbeat_fuzz.model import Verdict
+from backbeat_fuzz.signature import cause_line
 from backbeat_fuzz.targets import Response, Target, load_target
 
 SOURCE = (CONSUMERS / "causes.py").read_text().splitlines()
@@ -275,6 +278,79 @@ def test_command_output_is_the_last_ten_stderr_lines() -> None:
         response = target.call(b"{}")
     assert response.output.splitlines() == [f"line {i}" for i in range(21, 31)]
     assert response.signature == "exit code 1: line <N>"
+
+
+#: What runtimes write to stderr when a program dies of an uncaught error, and the line that
+#: names the cause: every line after it (frames, Node.js's version, Go's goroutines, Rust's
+#: hint) is the same whatever the cause, so signing by the last line made every bug one.
+DEATHS = {
+    "node": (
+        "/srv/c.js:3\n  throw new Error('beats_left must be positive');\n  ^\n\n"
+        "Error: beats_left must be positive\n    at Object.<anonymous> (/srv/c.js:3:9)\n"
+        "    at node:internal/main/run_main_module:28:49\n\nNode.js v20.20.2",
+        "Error: beats_left must be positive",
+    ),
+    "node, an error with properties": (
+        "Error: Cannot find module '/srv/x.js'\n    at Module._load (node:internal/x:1:2)\n"
+        "    at node:internal/main/run_main_module:28:49 {\n  code: 'MODULE_NOT_FOUND',\n"
+        "  requireStack: []\n}\n\nNode.js v20.20.2",
+        "Error: Cannot find module '/srv/x.js'",
+    ),
+    "go": (
+        "panic: assignment to entry in nil map\n\ngoroutine 1 [running]:\nmain.handle(...)\n"
+        "\t/srv/main.go:12\nmain.main()\n\t/srv/main.go:26 +0xd6",
+        "panic: assignment to entry in nil map",
+    ),
+    "go, a nil dereference": (
+        "panic: runtime error: invalid memory address or nil pointer dereference\n"
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x47e5a1]\n\n"
+        "goroutine 1 [running]:\nmain.(*checker).issues(0xc000012345)\n\t/srv/k.go:9 +0x21\n"
+        "exit status 2",
+        "panic: runtime error: invalid memory address or nil pointer dereference",
+    ),
+    "java": (
+        'Exception in thread "main" java.lang.IllegalStateException: bad hlc\n'
+        "\tat Consumer.check(Consumer.java:12)\n\t... 3 more",
+        'Exception in thread "main" java.lang.IllegalStateException: bad hlc',
+    ),
+    "rust": (
+        "thread 'main' panicked at src/main.rs:5:9:\nbad hlc\n"
+        "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+        "bad hlc",
+    ),
+    "python": (
+        "Traceback (most recent call last):\n  File \"c.py\", line 3\nKeyError: 'hlc'",
+        "KeyError: 'hlc'",
+    ),
+    "a plain last line": ("checking\nbad hlc 'zz'", "bad hlc 'zz'"),
+    "only frames": ("    at x (/srv/c.js:1:1)", "at x (/srv/c.js:1:1)"),
+    "nothing": ("\n\n", ""),
+}
+
+
+@pytest.mark.parametrize("runtime", DEATHS)
+def test_the_cause_line_skips_what_a_runtime_writes_after_the_error(runtime: str) -> None:
+    written, cause = DEATHS[runtime]
+    assert cause_line(written.splitlines()) == cause
+
+
+def test_two_uncaught_errors_of_a_node_command_are_two_signatures() -> None:
+    """Both end ``Node.js v20...``: signed by that line, every throw was one finding."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (apt-get install nodejs)")
+    program = (
+        "const m = JSON.parse(require('fs').readFileSync(0));"
+        "if (m.a) throw new Error('beats_left must be positive');"
+        "throw new RangeError('bad seconds ' + m.b);"
+    )
+    with load_target(f"cmd:{node} -e {shlex.quote(program)}") as target:
+        signatures = [target.call(m).signature for m in (b'{"a": 1}', b'{"b": 1}', b'{"b": 2}')]
+    assert signatures == [
+        "exit code 1: Error: beats_left must be positive",
+        "exit code 1: RangeError: bad seconds <N>",
+        "exit code 1: RangeError: bad seconds <N>",
+    ]
 
 
 # -- http:// targets --------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import time
 from collections import deque
 
 from ..errors import UsageError
+from ..signature import cause_line
 
 #: Seconds a freshly started program may take to start reading its first message.
 STARTUP_TIMEOUT = 30.0
@@ -97,9 +98,10 @@ class Tail:
     def _all(self) -> list[str]:
         return [*self.lines, self._line(self.partial)] if self.partial else list(self.lines)
 
-    def last_line(self) -> str:
-        """The last non-blank line, stripped; empty when nothing was written."""
-        return next((line.strip() for line in reversed(self._all()) if line.strip()), "")
+    def cause_line(self) -> str:
+        """The line that names the cause (:func:`~backbeat_fuzz.signature.cause_line`: the last
+        one that is not blank, a stack frame or a runtime's trailer), stripped."""
+        return cause_line(self._all())
 
     def text(self) -> str:
         """The kept lines, one a line."""

@@ -10,11 +10,13 @@ stderr and the exit; once the program has exited, its stderr gets :data:`LINGER`
 so a background child that holds stderr open cannot hold the call. Of stderr only the last
 :data:`MAX_STDERR` bytes are kept, however much the program writes.
 
-Signatures (the part of the quoted stderr line that names the cause, masked with
+Signatures (the stderr line that names the cause, masked with
 :func:`~backbeat_fuzz.signature.mask`): ``exit code 3: bad hlc <str>``,
 ``killed by SIGSEGV: <the last stderr line>``, or the bare exit (``exit code 2``) when stderr is
-empty. A hang is signed ``hang``: nothing from outside tells its causes apart, so they are
-one.
+empty. The line is the last one that is not a stack frame or a runtime's trailer
+(:func:`~backbeat_fuzz.signature.cause_line`): ``Error: bad hlc`` for a Node.js program that
+died of it, not the ``Node.js v20.20.2`` it ends with. A hang is signed ``hang``: nothing
+from outside tells its causes apart, so they are one.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 from ..defaults import DEFAULT_TIMEOUT
 from ..model import Verdict
-from ..signature import MAX_SIGNATURE, mask
+from ..signature import MAX_SIGNATURE, cause_line, mask
 from ._group import POLL, has_exited, kill_group, open_pidfd
 from ._program import split_command
 from .base import InputMode, Response, Target, describe_exit
@@ -48,17 +50,12 @@ LINGER = 0.1
 CHUNK = 65536
 
 
-def _said(stderr: bytes) -> list[str]:
-    """The non-blank lines of *stderr*, stripped."""
-    text = stderr.decode("utf-8", "backslashreplace")
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 def _response(returncode: int, stderr: bytes, elapsed: float) -> Response:
     """The verdict, detail, signature and output of a program that exited."""
     how = describe_exit(returncode)
-    lines = _said(stderr)
-    last = lines[-1] if lines else ""
+    written = stderr.decode("utf-8", "backslashreplace").splitlines()
+    lines = [line.strip() for line in written if line.strip()]
+    last = cause_line(written)
     quoted = last if len(last) <= MAX_QUOTE else last[:MAX_QUOTE] + "..."
     detail = f"{how} (stderr: {quoted})" if last else how
     if returncode == 0:

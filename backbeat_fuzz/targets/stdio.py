@@ -40,7 +40,7 @@ from typing import Any
 from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError
 from ..model import Verdict
-from ..signature import mask
+from ..signature import MAX_SIGNATURE, mask
 from ._program import (
     Broken,
     Died,
@@ -57,9 +57,36 @@ from .base import InputMode, Response, Target, describe_exit
 __all__ = ["StdioTarget"]
 
 _WORDS = {b"accept": Verdict.ACCEPTED, b"reject": Verdict.REJECTED}
-#: The adapters' last stderr line on a crash, ``crash: <error> at <file>:<line>[ in <func>]``:
-#: the file and line become the response's location.
-_CRASH_SITE = re.compile(r"crash: .* at (\S+:\d+)(?: in \S+)?")
+#: The adapters' last stderr line on a crash, ``crash: <Error>: <text> at <file>:<line>[ in
+#: <function>]`` (the Go adapter's error is ``panic``): the file and line become the response's
+#: location, and the error and its site the signature.
+_CRASH_LINE = re.compile(
+    r"crash: (?:(?P<error>[^\s:]+): )?(?P<text>.*) at (?P<site>\S+:\d+)(?: in (?P<function>\S+))?"
+)
+#: Errors whose text names the cause (the missing key), as a Python target's ``KeyError`` does.
+_KEYED = frozenset({"KeyError"})
+
+
+def _crash_signature(returncode: int, said: str) -> tuple[str, str | None]:
+    """The signature and location of a program that died, its last stderr line *said*.
+
+    An adapter's crash line is signed by the error and where it was raised, as a Python
+    target's crash is (``exit code 70: crash: TypeError at handler.js:12``; a ``KeyError``
+    adds its key): its text words the message (``'list' object has no attribute 'get'``,
+    ``'NoneType' ...``), so one bug would be a finding per message. Any other last line is
+    the signature, masked.
+    """
+    ended = describe_exit(returncode)
+    crash = _CRASH_LINE.fullmatch(said)
+    if crash is None:
+        return ended + (f": {mask(said)}" if said else ""), None
+    where = crash["site"] + (f" in {crash['function']}" if crash["function"] else "")
+    if crash["error"] is None:
+        cause = f"{mask(crash['text'])} at {where}"
+    else:
+        keyed = f": {mask(crash['text'])}" if crash["error"] in _KEYED else ""
+        cause = f"{crash['error']} at {where}{keyed}"
+    return f"{ended}: crash: {cause}"[:MAX_SIGNATURE], crash["site"]
 
 
 def _frame(data: bytes) -> bytes:
@@ -130,7 +157,7 @@ class StdioTarget(Target):
 
     def _exit(self, returncode: int) -> str:
         """``exit code 3 (stderr: KeyError: 'hlc')``: how the program ended, and what it said."""
-        said = self._tail.last_line()
+        said = self._tail.cause_line()
         return (
             f"{describe_exit(returncode)} (stderr: {said})" if said else describe_exit(returncode)
         )
@@ -214,15 +241,13 @@ class StdioTarget(Target):
         """The program died with the message in flight: a crash; start a fresh one."""
         elapsed = time.perf_counter() - start
         returncode = self._stop(kill=False)
-        said = self._tail.last_line()
-        signature = describe_exit(returncode) + (f": {mask(said)}" if said else "")
-        site = _CRASH_SITE.fullmatch(said)
+        signature, site = _crash_signature(returncode, self._tail.cause_line())
         response = Response(
             Verdict.CRASH,
             f"{self._exit(returncode)} before answering",
             elapsed,
             signature,
-            location=site.group(1) if site else None,
+            location=site,
             output=self._tail.text(),
         )
         self._start()
