@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -123,6 +124,17 @@ def make_report(findings: list[Finding] | None = None) -> CampaignReport:
 )
 def test_headline_is_one_line(finding: Finding, headline: str) -> None:
     assert finding.headline == headline
+
+
+def test_a_weak_signatures_fields_are_shown_once() -> None:
+    """A weak signature is completed by its fields (``exit code 3 [task_id]``): the headline
+    and the summary showed them twice, ``exit code 3 [task_id]  [task_id]``."""
+    weak = replace(CRASHED, signature="crash: exit code 3 [task_id]", fields=("task_id",))
+    assert weak.headline.startswith("crash: crashes: exit code 3 [task_id], seen on")
+    titles = [line for line in render_summary(make_report([weak])).splitlines() if "1. " in line]
+    assert titles == ["  1. exit code 3 [task_id]"]
+    other = replace(weak, fields=("task_id", "notes"))  # shrunk further: both are shown
+    assert other.headline.startswith("crash: crashes: exit code 3 [task_id] [task_id, notes],")
 
 
 def test_findings_are_equal_by_outcome_and_signature() -> None:

@@ -98,6 +98,13 @@ class Finding:
         return self.signature.removeprefix(f"{self.outcome.value}: ")
 
     @property
+    def fields_label(self) -> str:
+        """``[hlc, notes]``: the fields that matter, or "" when there are none or the cause
+        already ends with them (a weak signature is completed by them: ``exit code 3 [hlc]``)."""
+        label = f"[{', '.join(self.fields)}]" if self.fields else ""
+        return "" if self.cause.endswith(f" {label}") else label
+
+    @property
     def title(self) -> str:
         """What the bug is, in a few words: ``accepts invalid hlc``, ``KeyError at h.py:3 in f``."""
         if self.outcome is Outcome.FALSE_ACCEPT:
@@ -140,7 +147,7 @@ class Finding:
             Outcome.CRASH: f"crashes: {self.cause}",
             Outcome.HANG: f"hangs: {self.cause}",
         }[self.outcome]
-        where = f" [{', '.join(self.fields)}]" if self.fields else ""
+        where = f" {self.fields_label}" if self.fields_label else ""
         return one_line(f"{self.outcome.value}: {what}{where}, seen on {self.seen_on}", 240)
 
 

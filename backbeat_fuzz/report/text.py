@@ -93,7 +93,7 @@ def _finding_lines(
     number: int, finding: Finding, target: str, width: int, style: _Style
 ) -> list[str]:
     mark = "" if finding.status is FindingStatus.NEW else f"  [{finding.status.value}]"
-    where = f"  [{', '.join(finding.fields)}]" if finding.fields else ""
+    where = f"  {finding.fields_label}" if finding.fields_label else ""
     title = style(one_line(shown(finding.title), width), finding.outcome, bold=True)
     lines = [
         f"  {number}. {title}{style(mark, finding.status)}{where}",
