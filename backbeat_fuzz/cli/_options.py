@@ -83,7 +83,8 @@ OPTIONS: dict[str, Option] = {
     ),
     "rule": _many(
         ("--rule", "rules"),
-        "Only these rules' mutants: a rule, field, family or glob (see 'mutations'). Repeatable.",
+        "Only these rules' mutants (no valid messages are sent): a rule, field, family or glob "
+        "(see 'mutations'). Repeatable.",
     ),
     "max-examples": Option(
         ("--max-examples",), {"type": click.IntRange(min=1), "help": _MAX_EXAMPLES_HELP}
