@@ -4,7 +4,10 @@ The target's plumbing is driven through ``stdio_consumers/scripted.py``, a consu
 what each message says (answer a given line, exit, hang, flood stderr), so every path is
 reached on purpose: the framing byte for byte, the answer lines, protocol errors, deaths,
 hangs and restarts. The Python, Node.js and Go adapters then run as targets of real campaigns,
-a correct consumer (no finding) and one with three planted bugs (exactly those findings).
+a correct consumer (no finding) and one with three planted bugs (exactly those findings):
+a StatusClaim state check in each language, and strict consumers of the whole contract in
+Node.js and Go (``strict.js``, ``go/strict/``), written from the docs alone as a new user would,
+whose every raw-byte mutant must be judged right and whose planted bugs are one finding each.
 """
 
 from __future__ import annotations
@@ -321,13 +324,14 @@ def _tool(name: str, install: str) -> str:
 
 @pytest.fixture(scope="session")
 def go_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Go adapter's module with the state consumer added, its programs built once."""
+    """The Go adapter's module with the state and strict consumers added, built once."""
     go = _tool("go", "apt-get install golang-go")
     work = tmp_path_factory.mktemp("go")
     module = work / "module"
     shutil.copytree(ADAPTERS / "go", module)
     (module / "cmd" / "state").mkdir(parents=True)
     shutil.copy(CONSUMERS / "go" / "state.go", module / "cmd" / "state" / "main.go")
+    shutil.copytree(CONSUMERS / "go" / "strict", module / "cmd" / "strict")
     env = {
         **os.environ,
         "GOCACHE": str(work / "cache"),
@@ -480,6 +484,69 @@ def test_the_reference_validator_through_the_python_adapter_has_no_finding(
     report = run_campaign(config)
     assert report.findings == []
     assert all(counts["invalid"] > 30 for counts in report.counts.values()), report.counts
+
+
+# -- strict consumers of the whole contract in Node.js and Go ----------------------------------
+
+
+def _strict_campaign(
+    language: str, mode: str, request: pytest.FixtureRequest, corpus: Path
+) -> CampaignReport:
+    """Every kind, rule and raw-byte mutant, through a consumer written from the docs alone."""
+    if language == "node":
+        spec = f"stdio:{_tool('node', 'apt-get install nodejs')} {CONSUMERS / 'strict.js'} {mode}"
+    else:
+        spec = f"stdio:{request.getfixturevalue('go_build') / 'strict'} {mode}"
+    config = CampaignConfig(target=spec, max_examples=30, seed=11, corpus_dir=corpus, database=None)
+    return run_campaign(config)
+
+
+@pytest.mark.parametrize("language", ["node", "go"])
+def test_a_strict_consumer_of_the_whole_contract_has_no_finding(
+    language: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Any finding here is a false report: the worst bug the fuzzer can have."""
+    report = _strict_campaign(language, "correct", request, tmp_path)
+    assert report.findings == []
+    assert report.coverage_sent > 1200 and not report.skipped, report.skipped
+
+
+#: Each strict consumer's three planted bugs: (outcome, kind, the fields that matter, cause).
+STRICT_BUGS = {
+    "node": [
+        (Outcome.FALSE_REJECT, "statusclaim", ("beats_left",), r"reject: beats_left must be .*"),
+        (Outcome.FALSE_ACCEPT, "beatframe", ("beat_index",), r"beatframe beat_index"),
+        (
+            Outcome.CRASH,
+            "beatframe",
+            ("deadline_at",),
+            r"exit code 70: crash: TypeError at strict\.js:\d+",
+        ),
+    ],
+    "go": [
+        (Outcome.FALSE_REJECT, "statusclaim", ("progress",), r"reject: progress must be below <N>"),
+        (Outcome.FALSE_ACCEPT, "beatframe", ("cluster_id",), r"beatframe cluster_id"),
+        (
+            Outcome.CRASH,
+            "barreport",
+            ("issues",),
+            r"exit code 70: crash: panic at kinds\.go:\d+ in main\.checker\.issues",
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["node", "go"])
+def test_each_planted_bug_of_a_strict_consumer_is_one_finding(
+    language: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    report = _strict_campaign(language, "buggy", request, tmp_path)
+    found = sorted(report.findings, key=lambda f: list(Outcome).index(f.outcome))
+    assert [(f.outcome, f.kind, f.fields) for f in found] == [
+        bug[:3] for bug in STRICT_BUGS[language]
+    ], [f.headline for f in found]
+    for finding, (*_, cause) in zip(found, STRICT_BUGS[language], strict=True):
+        assert re.fullmatch(cause, finding.cause), finding.cause
 
 
 # -- the examples in docs/targets.md ------------------------------------------------------------
