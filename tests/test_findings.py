@@ -241,6 +241,22 @@ def test_a_crash_on_a_valid_value_is_shrunk_to_a_smaller_valid_value() -> None:
 
 
 @pytest.mark.usefixtures("workdir")
+def test_shrinking_a_crash_stops_at_the_first_candidate_that_hangs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """4,096 ``é`` crash it, ``é`` hangs it: the shrinker stops there (each later candidate
+    under 100 characters would hang too, twice the timeout each)."""
+    log = tmp_path / "hangs.log"
+    monkeypatch.setenv("BACKBEAT_TEST_HANG_LOG", str(log))
+    target = "consumers.causes:hangs_on_few_e_acute_notes"
+    config = CampaignConfig(target, max_examples=1, seed=1, database=None, timeout=0.3)
+    report = run_cell(config, "statusclaim", "valid")
+    (crash,) = _by_outcome(report, "crash")
+    assert len(json.loads(crash.data)["notes"]) >= 100
+    assert log.read_text().split() == ["1", "1"]  # "é" alone, sent twice to confirm the hang
+
+
+@pytest.mark.usefixtures("workdir")
 def test_a_consumer_skipping_issue_items_gets_one_finding_listing_their_rules() -> None:
     report = _run(f"{MULTI}:skips_issue_items", kinds=("barreport",), rules=("issues",))
     (finding,) = report.findings

@@ -204,15 +204,20 @@ class Runner:
         message: dict[str, Any],
         fields: tuple[str, ...],
     ) -> dict[str, Any]:
-        """*message* (attributed to *fields*) with those fields' values shrunk, when valid."""
-        budget = min(SHRINK_CALLS, ATTRIBUTION_CALLS - self._attribution_calls)
-        valid = observation.unit.rule is None
-        if not valid or key.outcome not in SHRUNK_OUTCOMES or budget <= 0:
-            return message
-        reproduces, kind = self._reproduces(observation, key), observation.unit.kind
+        """*message* (attributed to *fields*) with those fields' values shrunk, when valid.
 
-        def stays_valid(candidate: dict[str, Any]) -> bool:  # a crash on valid input stays so
-            valid = self.validator.validate_message(candidate, kind=kind).valid
+        A candidate stays valid (a crash on valid input is shown on valid input), and the
+        first one that hangs ends the pass: each try past it could cost the timeout twice."""
+        budget = min(SHRINK_CALLS, ATTRIBUTION_CALLS - self._attribution_calls)
+        unit = observation.unit
+        if unit.rule is not None or key.outcome not in SHRUNK_OUTCOMES or budget <= 0:
+            return message
+        reproduces, hangs = self._reproduces(observation, key), self.hangs.get(unit, 0)
+
+        def stays_valid(candidate: dict[str, Any]) -> bool:
+            if self.hangs.get(unit, 0) > hangs:
+                return False
+            valid = self.validator.validate_message(candidate, kind=unit.kind).valid
             return valid and reproduces(candidate)
 
         return shrink_values(message, fields, stays_valid, budget)

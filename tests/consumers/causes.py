@@ -143,3 +143,16 @@ def crashes_unless_default_tempo(text: str) -> bool:
     if isinstance(message, dict) and message.get("tempo_bpm", 2.0) != 2.0:
         raise ZeroDivisionError("tempo")
     return True
+
+
+def hangs_on_few_e_acute_notes(text: str) -> bool:
+    """Crashes on notes of 100 ``é`` or more; hangs on fewer (each hang logged)."""
+    message = json.loads(text)
+    notes = message.get("notes") if isinstance(message, dict) else None
+    if isinstance(notes, str) and set(notes) == {"é"}:
+        if len(notes) >= 100:
+            raise ZeroDivisionError("notes")
+        with open(os.environ["BACKBEAT_TEST_HANG_LOG"], "a", encoding="utf-8") as log:
+            log.write(f"{len(notes)}\n")
+        time.sleep(30)
+    return True
