@@ -468,6 +468,8 @@ def test_command_load_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         "cmd:sh -c 'x": 'target "cmd:sh -c \'x" cannot be split into words (No closing '
         "quotation); fix the quoting",
         "cmd:./nope.sh": "target 'cmd:./nope.sh': './nope.sh' does not exist; check the path",
+        f"cmd:{tmp_path}": f"target 'cmd:{tmp_path}': '{tmp_path}' is a folder, not a program; "
+        "name the program in it",
         "cmd:./plain.sh": "target 'cmd:./plain.sh': './plain.sh' is not executable; run "
         "'chmod +x ./plain.sh' or name its interpreter (cmd:sh ./plain.sh)",
     }

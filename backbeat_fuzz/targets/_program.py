@@ -311,6 +311,10 @@ def split_command(spec: str, prefix: str) -> list[str]:
         raise UsageError(f"target {spec!r} names no program; write {prefix}COMMAND ARGS")
     program = argv[0]
     if os.sep in program:
+        if os.path.isdir(program):
+            raise UsageError(
+                f"target {spec!r}: {program!r} is a folder, not a program; name the program in it"
+            )
         if not os.path.isfile(program):
             raise UsageError(f"target {spec!r}: {program!r} does not exist; check the path")
         if not os.access(program, os.X_OK):
