@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import time
@@ -249,6 +250,35 @@ def test_merge_command_writes_one_report_and_exits_1_on_findings(
     assert fuzz("merge", paths[0]).exit_code == 0
 
 
+def test_a_shards_report_says_which_shard_it_is(runs: dict[str, Any]) -> None:
+    assert [r.shard for r in runs["shards"]] == [(0, 2), (1, 2)]
+    assert runs["whole"].shard is None and runs["workers"].shard is None
+
+
+@pytest.mark.parametrize(
+    ("shards", "message"),
+    [
+        ([0], r"shard 1/2 of the campaign is missing, so its work would go unreported"),
+        ([0, 0, 1], r"reports '.*shard0.json' and '.*shard0.json' are both shard 0/2"),
+        ([0, "whole"], r"report '.*whole.json' is a whole campaign's, not a shard's"),
+        (["whole", "whole"], r"report '.*whole.json' is a whole campaign's"),
+        ([0, "of three"], r"shards of different splits \(--shard I/2 and I/3\)"),
+    ],
+)
+def test_merge_command_refuses_a_missing_or_repeated_shard(
+    runs: dict[str, Any], tmp_path: Path, shards: list[int | str], message: str
+) -> None:
+    """A CI shard job that failed left its report out: the merge passed on half the work."""
+    paths = _shard_files(runs, tmp_path)
+    write_json(runs["whole"], tmp_path / "whole.json")
+    write_json(replace(runs["shards"][0], shard=(0, 3)), tmp_path / "of three.json")
+    files = [paths[s] if isinstance(s, int) else tmp_path / f"{s}.json" for s in shards]
+    result = fuzz("merge", *files)
+    assert result.exit_code == 2, result.output
+    assert re.search(message, result.stderr), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -459,8 +489,8 @@ def test_merge_with_the_baseline_judges_the_shards_as_one_run(
     baseline = Baseline(tuple(BaselineEntry.accepting(f) for f in whole.findings))
     save_baseline(baseline, tmp_path / "baseline.json")
     met, missed = tmp_path / "met.json", tmp_path / "missed.json"
-    write_json(whole, met)
-    write_json(replace(whole, findings=[]), missed)
+    write_json(replace(whole, shard=(0, 2)), met)
+    write_json(replace(whole, findings=[], shard=(1, 2)), missed)
     assert read_json(missed).covered == whole.covered  # the JSON report carries them
     alone = read_json(missed).with_baseline(load_baseline(tmp_path / "baseline.json"))
     assert len(alone.baseline_notes) == len(whole.findings)  # every entry "no longer reproduces"

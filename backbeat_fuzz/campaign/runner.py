@@ -423,6 +423,7 @@ class Runner:
             coverage_sent=self.progress.coverage_sent,
             interrupted=self.interrupted,
             covered=tuple((u.kind, u.rule) for u in units),
+            shard=self.config.shard,
         )
         return report.with_baseline(baseline) if baseline is not None else report
 

@@ -237,15 +237,17 @@ def merge(
 ) -> None:
     """Merge the --report-json files of a campaign's shards (e.g. --shard I/N on the machines of
     a CI fleet) into one report: one finding per bug, counts added up. Exit 1 if the merged
-    report has failing findings, 2 if a file is not a report or the reports are of different
-    campaigns."""
+    report has failing findings, 2 if a file is not a report, the reports are of different
+    campaigns, or a shard is missing or given twice."""
     from ..baseline import load_baseline
-    from ..report import merge_reports, read_json
+    from ..report import check_shards, merge_reports, read_json
 
     outputs = (report_json, junit_xml, sarif)
     check_report_paths(outputs)
     try:
-        report = merge_reports([read_json(path) for path in paths])
+        reports = [read_json(path) for path in paths]
+        report = merge_reports(reports)  # first: reports of different campaigns
+        check_shards(reports, [str(path) for path in paths])
         if baseline is not None:
             report = report.with_baseline(load_baseline(baseline))
     except BackbeatFuzzError as exc:

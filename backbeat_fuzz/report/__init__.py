@@ -13,14 +13,15 @@ reader never sees half a report) and each reads only the report, so they agree w
 - :func:`render_summary`: the plain-text table and findings a person reads in a terminal
   (:mod:`.text`).
 
-:func:`merge_reports` (:mod:`.merge`) makes one report of a campaign's shards.
+:func:`merge_reports` (:mod:`.merge`) makes one report of a campaign's shards, and
+:func:`check_shards` checks that they are every shard once.
 """
 
 from __future__ import annotations
 
 from .jsonfile import REPORT_SCHEMA, read_json, write_json
 from .junit import write_junit
-from .merge import merge_reports
+from .merge import check_shards, merge_reports
 from .model import DIRECTIONS, REPORT_FORMAT, CampaignReport, Finding
 from .sarif import SARIF_SCHEMA, sarif_document, write_sarif
 from .text import render_summary, replay_command
@@ -32,6 +33,7 @@ __all__ = [
     "SARIF_SCHEMA",
     "CampaignReport",
     "Finding",
+    "check_shards",
     "merge_reports",
     "read_json",
     "render_summary",

@@ -83,7 +83,12 @@ def _report_from_dict(document: dict[str, Any]) -> CampaignReport:
         coverage_sent=document["coverage_sent"],
         interrupted=document["interrupted"],
         covered=tuple((kind, rule) for kind, rule in document.get("covered", ())),
+        shard=_shard(document.get("shard")),
     )
+
+
+def _shard(item: dict[str, int] | None) -> tuple[int, int] | None:
+    return None if item is None else (item["index"], item["count"])
 
 
 def _finding_from_dict(item: dict[str, Any]) -> Finding:

@@ -8,7 +8,7 @@ from ..errors import UsageError
 from ..findings import MAX_WITNESSES, FindingStatus, Witness
 from .model import DIRECTIONS, CampaignReport, Finding
 
-__all__ = ["merge_reports"]
+__all__ = ["check_shards", "merge_reports"]
 
 
 def merge_reports(reports: list[CampaignReport]) -> CampaignReport:
@@ -50,6 +50,51 @@ def merge_reports(reports: list[CampaignReport]) -> CampaignReport:
         interrupted=any(r.interrupted for r in reports),
         covered=tuple(dict.fromkeys(pair for r in reports for pair in r.covered)),
     )
+
+
+def check_shards(reports: list[CampaignReport], names: list[str]) -> None:
+    """Check that *reports* (read from the files *names*) are every shard of one campaign, once.
+
+    A missing shard (a CI job that failed) would make the merged report pass on half the work,
+    and a shard given twice would count its messages twice. One whole run's report alone is
+    fine: there is nothing to merge.
+
+    Raises:
+        UsageError: a whole run's report among others, shards of different counts, a shard
+            given twice, or one missing.
+    """
+    if len(reports) == 1 and reports[0].shard is None:
+        return
+    whole = next((n for r, n in zip(reports, names, strict=True) if r.shard is None), None)
+    if whole is not None:
+        raise UsageError(
+            f"report {whole!r} is a whole campaign's, not a shard's; merge the --report-json "
+            "files of the --shard I/N runs of one campaign"
+        )
+    counts = sorted({count for _, count in _shards(reports)})
+    if len(counts) > 1:
+        raise UsageError(
+            f"the reports are shards of different splits (--shard I/{counts[0]} and "
+            f"I/{counts[-1]}); merge the shards of one split"
+        )
+    seen: dict[int, str] = {}
+    for (index, count), name in zip(_shards(reports), names, strict=True):
+        if index in seen:
+            raise UsageError(
+                f"reports {seen[index]!r} and {name!r} are both shard {index}/{count}; give "
+                "each shard's report once"
+            )
+        seen[index] = name
+    missing = [f"{i}/{counts[0]}" for i in range(counts[0]) if i not in seen]
+    if missing:
+        raise UsageError(
+            f"shard {', '.join(missing)} of the campaign is missing, so its work would go "
+            "unreported; give every shard's --report-json file (rerun a shard that failed)"
+        )
+
+
+def _shards(reports: list[CampaignReport]) -> list[tuple[int, int]]:
+    return [report.shard for report in reports if report.shard is not None]
 
 
 def _merged_counts(reports: list[CampaignReport]) -> dict[str, dict[str, int]]:

@@ -168,6 +168,8 @@ class CampaignReport:
         interrupted: the run was stopped (Ctrl-C) before its budget was spent.
         covered: the (kind, rule) pairs the run exercised (rule None: valid messages), which a
             baseline entry must be among to be called stale.
+        shard: ``(index, count)`` for the report of one ``--shard I/N`` run, None for a whole
+            campaign's (what ``merge`` checks: every shard once).
     """
 
     target: str
@@ -181,6 +183,7 @@ class CampaignReport:
     coverage_sent: int = 0
     interrupted: bool = False
     covered: tuple[tuple[str, str | None], ...] = ()
+    shard: tuple[int, int] | None = None
 
     @property
     def failing(self) -> list[Finding]:
@@ -227,6 +230,9 @@ class CampaignReport:
             "findings": [_finding_dict(f) for f in self.findings],
             "baseline_notes": self.baseline_notes,
             "covered": [[kind, rule] for kind, rule in self.covered],
+            "shard": None
+            if self.shard is None
+            else {"index": self.shard[0], "count": self.shard[1]},
         }
 
 
