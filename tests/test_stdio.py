@@ -384,8 +384,8 @@ def test_adapter_serving_a_correct_consumer_has_no_finding(
 CRASH_STATUS = 70
 #: What each adapter's crash line says of the planted crash: the error and where it was raised.
 CRASH_SITES = {
-    "python": re.compile(r".*KeyError: 'state' at state\.py:\d+ in buggy\) before answering"),
-    "node": re.compile(r".*TypeError: .* at state\.js:\d+\) before answering"),
+    "python": re.compile(r".*KeyError: 'state' at \S*state\.py:\d+ in buggy\) before answering"),
+    "node": re.compile(r".*TypeError: .* at \S*state\.js:\d+\) before answering"),
     "go": re.compile(r".*crash: panic: .* at main\.go:\d+ in main\.buggy\) before answering"),
 }
 
@@ -415,26 +415,39 @@ def test_adapter_serving_a_buggy_consumer_finds_its_bugs(
         assert finding.detail.startswith(f"exit code {CRASH_STATUS} (stderr: crash: ")
 
 
-#: The signature of each buggy consumer's crash on a message without a state: the error and
-#: where it was raised (a KeyError with its key), not the error's text, which words the message.
+#: The signature of each buggy consumer's crash on a message without a state, run from the
+#: project's folder: the error and where it was raised (the file from the working folder, as a
+#: SARIF location must be; the Go program was built outside it), not the error's text.
 CRASH_SIGNATURES = {
-    "python": r"exit code 70: crash: KeyError at state\.py:(\d+) in buggy: 'state'",
-    "node": r"exit code 70: crash: TypeError at state\.js:(\d+)",
-    "go": r"exit code 70: crash: panic at main\.go:(\d+) in main\.buggy",
+    "python": r"exit code 70: crash: KeyError at (tests/stdio_consumers/state\.py:\d+) in buggy: "
+    "'state'",
+    "node": r"exit code 70: crash: TypeError at (tests/stdio_consumers/state\.js:\d+)",
+    "go": r"exit code 70: crash: panic at (main\.go:\d+) in main\.buggy",
 }
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_an_adapter_crash_names_the_error_and_where_it_was_raised(
-    language: str, request: pytest.FixtureRequest
+    language: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(ROOT)
     with load_target(_spec(language, "buggy", request)) as target:
         response = target.call(b'{"type": "backbeat.statusclaim.v1"}')
         assert target.call(b'{"state": "helping"}').verdict is Verdict.REJECTED  # restarted
     signed = re.fullmatch(CRASH_SIGNATURES[language], response.signature or "")
     assert response.verdict is Verdict.CRASH and signed, response.signature
-    file = {"python": "state.py", "node": "state.js", "go": "main.go"}[language]
-    assert response.location == f"{file}:{signed[1]}"
+    assert response.location == signed[1]
+
+
+@pytest.mark.parametrize("language", ["python", "node"])
+def test_an_adapter_crash_outside_the_working_folder_names_the_files_basename(
+    language: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with load_target(_spec(language, "buggy", request)) as target:
+        response = target.call(b'{"type": "backbeat.statusclaim.v1"}')
+    assert response.location is not None
+    assert re.fullmatch(r"state\.(py|js):\d+", response.location), response.location
 
 
 #: Crash lines of one bug (a .get on a message that is no object, at one line) and of others.
@@ -520,7 +533,7 @@ STRICT_BUGS = {
             Outcome.CRASH,
             "beatframe",
             ("deadline_at",),
-            r"exit code 70: crash: TypeError at strict\.js:\d+",
+            r"exit code 70: crash: TypeError at \S*strict\.js:\d+",
         ),
     ],
     "go": [
@@ -588,7 +601,9 @@ def test_the_cli_reports_a_stdio_targets_findings_and_a_broken_command(tmp_path:
     args = ["--kind", "statusclaim", "--rule", "required.state", "--max-examples", "5"]
     found = fuzz(*campaign_args(spec, tmp_path / "corpus", *args, "--quiet"))
     assert found.exit_code == 1, found.output
-    assert "crash: crashes: exit code 70: crash: KeyError at state.py:" in found.stdout
+    assert re.search(
+        r"crash: crashes: exit code 70: crash: KeyError at \S*state\.py:", found.stdout
+    )
     assert "[state], seen on statusclaim (required.state)" in found.stdout
     broken = "stdio:sh -c 'echo no such config >&2; exit 4'"
     failed = fuzz(*campaign_args(broken, tmp_path / "corpus", *args, "--no-replay"))

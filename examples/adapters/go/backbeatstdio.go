@@ -9,9 +9,10 @@
 // message arrives as its length in bytes, "\n", the bytes, "\n"; the answer is one line,
 // "accept" or "reject <reason>". The handler returns nil to accept and an error to reject (its
 // text is the reason); a panic is a crash: the panic, the stack and a last line
-// "crash: panic: <value> at <file>:<line> in <function>" go to stderr and the process exits
-// with status 70 (backbeat-fuzz starts it again). os.Stdout is pointed at stderr while serving,
-// so the handler's fmt.Print output cannot garble the answers.
+// "crash: panic: <value> at <file>:<line> in <function>" (the file from the working folder,
+// its base name when outside it) go to stderr and the process exits with status 70
+// (backbeat-fuzz starts it again). os.Stdout is pointed at stderr while serving, so the
+// handler's fmt.Print output cannot garble the answers.
 package backbeatstdio
 
 import (
@@ -113,13 +114,27 @@ func panicSite() string {
 		frame, more := frames.Next()
 		inRuntime := strings.HasPrefix(frame.Function, "runtime.")
 		if panicking && !inRuntime {
-			return fmt.Sprintf(" at %s:%d in %s", filepath.Base(frame.File), frame.Line, frame.Function)
+			return fmt.Sprintf(" at %s:%d in %s", shown(frame.File), frame.Line, frame.Function)
 		}
 		panicking = panicking || frame.Function == "runtime.gopanic"
 		if !more {
 			return ""
 		}
 	}
+}
+
+// shown is a source file as a report shows it: from the working folder, else its base name (a
+// path that is not absolute, from -trimpath, as it is).
+func shown(file string) string {
+	if !filepath.IsAbs(file) {
+		return file
+	}
+	if cwd, err := os.Getwd(); err == nil {
+		if relative, err := filepath.Rel(cwd, file); err == nil && !strings.HasPrefix(relative, "..") {
+			return relative
+		}
+	}
+	return filepath.Base(file)
 }
 
 func crash(value any) {

@@ -11,8 +11,8 @@
 // "accept" or "reject <reason>". The handler gets a Buffer (or a string with {text: true}) and
 // may be async. Returning false rejects; throwing a Reject or a SyntaxError (what JSON.parse
 // throws) rejects with its message as the reason; any other throw is a crash: the stack and a
-// last line "crash: <Name>: <message> at <file>:<line>" go to stderr and the process exits
-// with status 70 (backbeat-fuzz starts it again). console.log and friends are sent to stderr,
+// last line "crash: <Name>: <message> at <file>:<line>" (the file from the working folder,
+// its basename when outside it) go to stderr and the process exits with status 70 (backbeat-fuzz starts it again). console.log and friends are sent to stderr,
 // so the handler's logging cannot garble the answers.
 
 const { Console } = require('console');
@@ -87,10 +87,18 @@ function fail(problem) {
 
 const oneLine = (text) => String(text).split(/\s+/).filter(Boolean).join(' ');
 
-// Where an error was thrown, from its stack: " at file.js:12" (empty when unknown).
+// A file as a report shows it: from the working folder, else its basename (node:internal/...
+// as it is).
+function shown(file) {
+  if (!path.isAbsolute(file)) return file;
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? path.basename(file) : relative;
+}
+
+// Where an error was thrown, from its stack: " at src/check.js:12" (empty when unknown).
 function thrownAt(err) {
   const frame = /\n\s+at (?:.*? \()?(.+?):(\d+):\d+\)?/.exec((err && err.stack) || '');
-  return frame ? ` at ${path.basename(frame[1])}:${frame[2]}` : '';
+  return frame ? ` at ${shown(frame[1])}:${frame[2]}` : '';
 }
 
 function crash(err) {

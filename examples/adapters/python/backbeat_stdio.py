@@ -14,10 +14,10 @@ Copy this file next to your consumer (it needs only the standard library) and ca
 then ``backbeat-fuzz --target 'stdio:python3 my_consumer.py'``. The protocol (see
 docs/targets.md): each message arrives as its length in bytes, ``\\n``, the bytes, ``\\n``; the
 answer is one line, ``accept`` or ``reject <reason>``. Any other exception is a crash: the
-traceback and a last line ``crash: <Type>: <text> at <file>:<line> in <function>`` go to
-stderr and the process exits with status 70 (backbeat-fuzz starts it again). ``print`` and
-``sys.stdout`` are sent to stderr (and stdin is /dev/null), so the handler cannot garble the
-protocol.
+traceback and a last line ``crash: <Type>: <text> at <file>:<line> in <function>`` (the file
+from the working folder, its basename when outside it) go to stderr and the process exits
+with status 70 (backbeat-fuzz starts it again). ``print`` and ``sys.stdout`` are sent to
+stderr (and stdin is /dev/null), so the handler cannot garble the protocol.
 """
 
 from __future__ import annotations
@@ -71,12 +71,18 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _shown(filename: str) -> str:
+    """*filename* from the working folder (as a report's source location), else its basename."""
+    relative = os.path.relpath(os.path.abspath(filename))
+    return os.path.basename(filename) if relative.startswith(os.pardir) else relative
+
+
 def _crash(exc: BaseException) -> None:
     """Print the traceback and a one-line summary naming the raise site, and exit."""
     traceback.print_exception(type(exc), exc, exc.__traceback__)
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if not f.filename.startswith(_STDLIB)] or frames
-    where = f" at {os.path.basename(own[-1].filename)}:{own[-1].lineno} in {own[-1].name}"
+    where = f" at {_shown(own[-1].filename)}:{own[-1].lineno} in {own[-1].name}"
     summary = f"crash: {type(exc).__name__}: {_one_line(str(exc))}{where if own else ''}"
     print(summary, file=sys.stderr, flush=True)
     os._exit(CRASH_STATUS)
