@@ -21,9 +21,10 @@ from typing import Any
 
 from hypothesis import assume
 from hypothesis import strategies as st
+from hypothesis.errors import FailedHealthCheck
 
 from .errors import UsageError, did_you_mean
-from .generate import coverage
+from .generate import coverage, lean
 from .generate.coverage import Case, Skipped
 from .generate.edits import MutationOp
 from .generate.mutations import FAMILIES, PROBES, is_probe
@@ -190,17 +191,21 @@ def mutation_catalogue(
 class _Source:
     """What one invalid-message strategy draws from (with a short repr for Hypothesis' notes):
     the rules in catalogue order, each with its operators (``json.nan``: one per number field),
-    and the strategies that pick them, built once."""
+    the strategies that pick them, and the base messages of each set of fields operators read
+    (:func:`_lean_bases`), built once."""
 
     plan: KindPlan
     by_rule: tuple[tuple[MutationOp, ...], ...]
     pick_rule: st.SearchStrategy[tuple[MutationOp, ...]] = field(init=False, compare=False)
     pick_op: dict[str, st.SearchStrategy[MutationOp]] = field(init=False, compare=False)
+    bases: dict[frozenset[str], st.SearchStrategy[Any]] | None = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pick_rule", st.sampled_from(self.by_rule))
         picks = {g[0].rule: st.sampled_from(g) for g in self.by_rule if len(g) > 1}
         object.__setattr__(self, "pick_op", picks)
+        ops = [op for group in self.by_rule for op in group]
+        object.__setattr__(self, "bases", _lean_bases(self.plan, ops))
 
     def op(self, draw: st.DrawFn) -> MutationOp:
         """Every rule alike, however many operators it has; then one of its operators."""
@@ -227,11 +232,47 @@ def _start(count: int) -> st.SearchStrategy[int]:
     return _STARTS[count]
 
 
+def _lean_bases(
+    plan: KindPlan, ops: list[MutationOp]
+) -> dict[frozenset[str], st.SearchStrategy[Any]] | None:
+    """Each set of fields *ops* read -> its lean base messages
+    (:func:`~backbeat_fuzz.generate.lean.bases`), with the simplest value of every field on
+    the ops' paths, computed now, when the strategy is made. Both come from the coverage
+    phase's lists, whose simplest values may need a Hypothesis search (a pattern the simple
+    values miss), which Hypothesis refuses inside a running test: a strategy made inside one,
+    for such a schema, edits whole valid messages (None)."""
+    try:
+        for op in ops:
+            path = op.needs or op.path
+            for prefix in (path[:depth] for depth in range(1, len(path) + 1)):
+                if prefix in plan.nodes:
+                    plan.simplest(prefix)
+        return {op.read_fields: lean.bases(plan, op.read_fields) for op in ops}
+    except FailedHealthCheck:
+        return None
+
+
+def _base(source: _Source, op: MutationOp, draw: st.DrawFn) -> Any:
+    """The valid message *op* edits: the fields it reads drawn in full, the others lean; the
+    fields on its path made present, those it does not read with their simplest value (the
+    edit replaces or drops it). Whole valid messages when there are no lean bases."""
+    plan = source.plan
+    if source.bases is None:
+        return plan.materialise(draw(plan.valid), op.needs or op.path, draw)
+    reads = op.read_fields
+    message = draw(source.bases[reads])
+
+    def value_at(prefix: tuple[str, ...]) -> Any:
+        return draw(plan.fill(prefix)) if prefix[0] in reads else plan.simplest(prefix)
+
+    return plan.fill_path(message, op.needs or op.path, value_at)
+
+
 @st.composite
 def _mutants(draw: st.DrawFn, source: _Source) -> Mutant:
     plan = source.plan
     op = source.op(draw)
-    message = plan.materialise(draw(plan.valid), op.needs or op.path, draw)
+    message = _base(source, op, draw)
     edits = op.candidates(get_path(message, op.path), message)
     assume(edits)
     start = draw(_start(len(edits)))
@@ -289,8 +330,11 @@ def invalid_messages(
         session: the contract, loaded once (then *schemas_dir* is not read).
 
     Every mutant is rejected by the reference validator with its rule; a candidate that stays
-    valid is discarded, never emitted. Shrinks towards the first rule, the schema's example as
-    the base message, and the most classic edit of the rule.
+    valid is discarded, never emitted. The valid message it edits has the fields the rule's
+    edits read drawn as :func:`valid_messages` draws them, and each other field one of its
+    values in the README example and :func:`coverage_valid` (the boundaries), absent, or now
+    and then drawn in full (:mod:`backbeat_fuzz.generate.lean`). Shrinks towards the first
+    rule, the schema's example as the base message, and the most classic edit of the rule.
     """
     plan, ops = _selected_ops(kind, rules, _session(session, schemas_dir), input_mode)
     groups: dict[str, list[MutationOp]] = {}

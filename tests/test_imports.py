@@ -42,6 +42,7 @@ LAYERS: list[set[str]] = [
     {"generate/simplest"},
     {"generate/plan"},
     {"generate/boundaries", "generate/coverage"},
+    {"generate/lean"},
     {"session", "strategies"},
     {"targets/_worker"},
     {"targets/base"},

@@ -56,7 +56,15 @@ class Context:
 
 @dataclass(frozen=True)
 class MutationOp:
-    """One rule of the catalogue bound to one place in a message kind."""
+    """One rule of the catalogue bound to one place in a message kind.
+
+    Attributes:
+        reads: the top-level fields whose values its edits depend on (None: the field of
+            :attr:`path`, the usual case). A random mutant's base message draws these fields
+            in full and the others from a small pool of valid values (:mod:`.lean`): ``()``
+            for an operator whose edits are the same whatever the value (a field dropped, a
+            bound's nearest numbers, a const's near misses, a NaN literal).
+    """
 
     rule: str
     family: str
@@ -64,10 +72,18 @@ class MutationOp:
     path: Path
     edits: Callable[[Any, Any], list[Edit]] = field(repr=False, compare=False)
     needs: Path | None = None  # a deeper path that must exist first (an array's first item)
+    reads: tuple[str, ...] | None = None
 
     def candidates(self, value: Any, message: Any) -> list[Edit]:
         """Candidate edits for a message whose value at :attr:`path` is *value*."""
         return self.edits(value, message)
+
+    @property
+    def read_fields(self) -> frozenset[str]:
+        """The top-level fields its edits depend on (:attr:`reads`, or :attr:`path`'s)."""
+        if self.reads is not None:
+            return frozenset(self.reads)
+        return frozenset(self.path[:1])
 
 
 #: A violator: the operators breaking one keyword (or composite rule) of *node* at *path*.

@@ -128,6 +128,7 @@ def _rule_edits(rule: CrossFieldRule) -> MutationOp:
         rule.description or f"{rule.left} {rule.op} {rule.right} broken",
         (),
         edits,
+        reads=(rule.left, rule.right),
     )
 
 
@@ -207,6 +208,11 @@ class KindPlan:
         )
         return Judged(mutant, rules == {op.rule})
 
+    def repaired(self, strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        """*strategy*'s messages (each field valid on its own) with the kind's cross-field
+        rules kept, as :attr:`valid`'s are."""
+        return _repaired(self.kind, self.nodes, self.validator, strategy)
+
     def _routed_elsewhere(self, parsed: Any) -> bool:
         if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
             return False
@@ -268,10 +274,22 @@ def compile_kind(
     ops = [op for path, node in nodes.items() for op in operators(node, path, ctx)]
     ops += [_rule_edits(rule) for rule in kind.rules]
     ops += list(text_ops())
-    valid = builder.build(root).map(lambda m: _swap(m, kind.rules) if isinstance(m, dict) else m)
-    if kind.rules:
-        valid = valid.filter(_repair_check(kind, nodes, validator))
+    valid = _repaired(kind, nodes, validator, builder.build(root))
     return KindPlan(kind, validator, builder, valid, tuple(ops), nodes)
+
+
+def _repaired(
+    kind: MessageKind,
+    nodes: Mapping[Path, Mapping[str, Any]],
+    validator: MessageValidator,
+    strategy: st.SearchStrategy[Any],
+) -> st.SearchStrategy[Any]:
+    """*strategy*'s messages with the kind's cross-field rules kept: swapped where a draw broke
+    one, then checked (see :func:`_repair_check`)."""
+    repaired = strategy.map(lambda m: _swap(m, kind.rules) if isinstance(m, dict) else m)
+    if kind.rules:
+        repaired = repaired.filter(_repair_check(kind, nodes, validator))
+    return repaired
 
 
 def _repair_check(

@@ -22,7 +22,7 @@ from .canonical import JSON_TYPES, _merge
 from .formats_values import FORMAT_LONGEST, FORMAT_STRATEGIES
 from .text import free_text, pattern_strings
 
-__all__ = ["BUILDERS", "Options", "ValueBuilder", "set_path"]
+__all__ = ["BUILDERS", "ObjectFields", "Options", "ValueBuilder", "object_fields", "set_path"]
 
 _BIG = (2**31 - 1, 2**31, 2**32, 2**53 - 1, 2**53, 2**63 - 1, 2**63, 2**64)
 _EXTRA_NAMES = ("x_future_field", "x_future_field_2", "x_future_field_3")
@@ -328,7 +328,7 @@ _PICK_EXAMPLE = st.integers(0, EXAMPLE_ODDS - 1)
 
 
 @dataclass(frozen=True)
-class _Fields:
+class ObjectFields:
     """An object node's fields in message order: name, value strategy, whether optional, and
     which optional fields the example has (a bit mask: what a drawn mask of 0 means); the
     strategy of masks, built once; the example itself when it is valid for the node."""
@@ -352,7 +352,7 @@ class _Fields:
 
 
 @st.composite
-def _objects(draw: st.DrawFn, fields: _Fields) -> dict[str, Any]:
+def _objects(draw: st.DrawFn, fields: ObjectFields) -> dict[str, Any]:
     """The example one draw in EXAMPLE_ODDS (the simplest draw); else one draw picks which
     optional fields are present (not fixed_dictionaries: it also shuffles the keys, a draw per
     key, which the message order then undid), then one per field. Shrinks to the example."""
@@ -370,7 +370,8 @@ def _objects(draw: st.DrawFn, fields: _Fields) -> dict[str, Any]:
     return out
 
 
-def _object(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
+def object_fields(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> ObjectFields:
+    """The fields of the object *node* at *path*, each with its strategy of valid values."""
     props: dict[str, Any] = node.get("properties", {})
     required = set(node.get("required", []))
     fields = [(n, builder.build(s, (*path, n)), n not in required) for n, s in props.items()]
@@ -386,7 +387,11 @@ def _object(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.Se
     present = [n for n, _, optional in fields if optional]
     default = sum(1 << i for i, n in enumerate(present) if example is not None and n in example)
     names, values, optional = zip(*fields, strict=True) if fields else ((), (), ())
-    return _objects(_Fields(names, values, optional, default, example))
+    return ObjectFields(names, values, optional, default, example)
+
+
+def _object(builder: ValueBuilder, node: Mapping[str, Any], path: Path) -> st.SearchStrategy[Any]:
+    return _objects(object_fields(builder, node, path))
 
 
 #: JSON type -> builder of valid values of that type.

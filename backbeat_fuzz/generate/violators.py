@@ -62,12 +62,19 @@ Edits = Callable[[Any, Any], list[Edit]]
 
 
 def _keyword_op(
-    keyword: str, path: Path, family: str, says: str, edits: Edits, needs: Path | None = None
+    keyword: str,
+    path: Path,
+    family: str,
+    says: str,
+    edits: Edits,
+    needs: Path | None = None,
+    reads: tuple[str, ...] | None = None,
 ) -> MutationOp:
     """The operator breaking *keyword* at *path*, named by :func:`rule_name`; *says* completes
-    the description after the field's location."""
+    the description after the field's location; *reads* as :attr:`MutationOp.reads` (``()``
+    where the edits do not depend on the value)."""
     return MutationOp(
-        rule_name(path, keyword), family, f"{rule_location(path)} {says}", path, edits, needs
+        rule_name(path, keyword), family, f"{rule_location(path)} {says}", path, edits, needs, reads
     )
 
 
@@ -83,6 +90,7 @@ def violate_required(node: Node, path: Path, ctx: Context) -> Iterator[MutationO
             f"drop the required field {rule_location(child)}",
             child,
             lambda v, m, c=child: [Edit("field removed", EditAction.DELETE, c)],
+            reads=(),  # dropped, whatever its value
         )
 
 
@@ -104,6 +112,7 @@ def violate_additionalProperties(node: Node, path: Path, ctx: Context) -> Iterat
         f"an unknown field in {where}, which is closed",
         path,
         edits,
+        reads=(),  # only the object's field names
     )
 
 
@@ -170,7 +179,7 @@ def violate_const(node: Node, path: Path, ctx: Context) -> Iterator[MutationOp]:
         pairs = string_near_misses(const, ctx) if isinstance(const, str) else wrong_values(const)
         return Edit.sets(p, [(n, v) for n, v in pairs if v != const or type(v) is not type(const)])
 
-    yield _keyword_op("const", path, "enums", f"a near miss of {const!r}", edits)
+    yield _keyword_op("const", path, "enums", f"a near miss of {const!r}", edits, reads=())
 
 
 def violate_enum(node: Node, path: Path, ctx: Context) -> Iterator[MutationOp]:
@@ -320,7 +329,9 @@ def _bound_violator(keyword: str, past: Callable[[Any, bool], Pairs]) -> Violate
     def violate(node: Node, path: Path, ctx: Context) -> Iterator[MutationOp]:
         pairs = past(node[keyword], node.get("type") == "integer")
         says = f"just past its {keyword} {node[keyword]}"
-        yield _keyword_op(keyword, path, "numbers", says, lambda v, m: Edit.sets(path, pairs))
+        yield _keyword_op(
+            keyword, path, "numbers", says, lambda v, m: Edit.sets(path, pairs), reads=()
+        )
 
     violate.__name__ = violate.__qualname__ = f"violate_{keyword}"
     return violate
@@ -372,6 +383,7 @@ def violate_number_literals(node: Node, path: Path, ctx: Context) -> Iterator[Mu
             f"{JSON_RULES[rule]}, in place of a number",
             path,
             lambda v, m, p=path, pairs=pairs: [Edit(n, EditAction.RAW, p, lit) for n, lit in pairs],
+            reads=(),
         )
 
 
