@@ -275,7 +275,7 @@ def _mutants(draw: st.DrawFn, source: _Source) -> Mutant:
     message = _base(source, op, draw)
     edits = op.candidates(get_path(message, op.path), message)
     assume(edits)
-    start = draw(_start(len(edits)))
+    start = draw(_start(len(edits))) if len(edits) > 1 else 0
     fallback = None
     for edit in edits[start:] + edits[:start]:
         judged = plan.judge(op, message, edit)

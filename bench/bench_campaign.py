@@ -302,11 +302,13 @@ def _rows(stats: pstats.Stats) -> list[tuple[str, str, float, float]]:
     return [(where[0], where[2], row[2], row[3]) for where, row in table.items()]
 
 
+#: Substrings of a backbeat_fuzz file that is not our strategies: the harness and its targets.
+NOT_STRATEGIES = ("backbeat_fuzz/harness", "backbeat_fuzz/campaign/", "backbeat_fuzz/targets")
+
+
 def _ours(filename: str) -> bool:
     """A function of our strategies: in backbeat_fuzz but not the harness or its targets."""
-    return "backbeat_fuzz/" in filename and not any(
-        part in filename for part in ("backbeat_fuzz/harness", "backbeat_fuzz/targets")
-    )
+    return "backbeat_fuzz/" in filename and not any(part in filename for part in NOT_STRATEGIES)
 
 
 def _where_time_goes(stats: pstats.Stats) -> list[str]:

@@ -54,8 +54,18 @@ class _Pick:
 
 _ABSENT = _Pick("absent")
 _DRAWN = _Pick("drawn in full")
+
+
+@dataclass(frozen=True)
+class _Only:
+    """A field's one possible choice (a const, or a field the edits read: :data:`_DRAWN`),
+    taken without a draw."""
+
+    value: Any
+
+
 #: The choice of a field the edits read: none, it is drawn in full.
-_READ = st.just(_DRAWN)
+_READ = _Only(_DRAWN)
 
 
 def _memo(plan: KindPlan, name: str, compute: Any) -> Any:
@@ -93,7 +103,7 @@ class _Fields:
     notes)."""
 
     names: tuple[str, ...]
-    picks: tuple[st.SearchStrategy[Any], ...]
+    picks: tuple[st.SearchStrategy[Any] | _Only, ...]
     fulls: tuple[st.SearchStrategy[Any], ...]
 
     def __repr__(self) -> str:
@@ -109,7 +119,7 @@ def _objects(draw: st.DrawFn, fields: _Fields) -> dict[str, Any]:
     fields drawn absent left out."""
     out: dict[str, Any] = {}
     for name, picks, full in zip(fields.names, fields.picks, fields.fulls, strict=True):
-        value = draw(picks)
+        value = picks.value if isinstance(picks, _Only) else draw(picks)
         if value is _DRAWN:
             value = draw(full)
         if value is not _ABSENT:
@@ -122,7 +132,7 @@ def _few(node: Any) -> bool:
     return "const" in node or "enum" in node or node.get("type") == "boolean"
 
 
-def _picks(plan: KindPlan, name: str, optional: bool) -> st.SearchStrategy[Any]:
+def _picks(plan: KindPlan, name: str, optional: bool) -> st.SearchStrategy[Any] | _Only:
     """Field *name*'s one choice: its pool, absent (if *optional*) right after the example's
     state or as it, and :data:`_DRAWN` last unless the pool holds every valid value."""
     values = pools(plan).get(name, ())
@@ -132,7 +142,7 @@ def _picks(plan: KindPlan, name: str, optional: bool) -> st.SearchStrategy[Any]:
         entries.insert(1 if name in example else 0, _ABSENT)
     if not values or not _few(plan.nodes.get((name,), {})):
         entries.append(_DRAWN)
-    return st.just(entries[0]) if len(entries) == 1 else st.sampled_from(entries)
+    return _Only(entries[0]) if len(entries) == 1 else st.sampled_from(entries)
 
 
 def _plain(plan: KindPlan) -> bool:

@@ -285,11 +285,11 @@ def _repaired(
     strategy: st.SearchStrategy[Any],
 ) -> st.SearchStrategy[Any]:
     """*strategy*'s messages with the kind's cross-field rules kept: swapped where a draw broke
-    one, then checked (see :func:`_repair_check`)."""
+    one, then checked (see :func:`_repair_check`); *strategy* itself for a kind without rules."""
+    if not kind.rules:
+        return strategy
     repaired = strategy.map(lambda m: _swap(m, kind.rules) if isinstance(m, dict) else m)
-    if kind.rules:
-        repaired = repaired.filter(_repair_check(kind, nodes, validator))
-    return repaired
+    return repaired.filter(_repair_check(kind, nodes, validator))
 
 
 def _repair_check(
