@@ -1,22 +1,23 @@
-"""Cheap valid base messages for random mutants: the fields a rule's edits read drawn in full,
-the others from a small pool of valid values.
+"""Cheap valid base messages for random mutants: the fields a rule's edits read drawn in full, the
+others from a small pool of valid values.
 
 A random mutant is a valid message with one edit. Drawing the whole valid message for each one
-cost more than the edit, its oracle check and the send together (a StatusClaim: nine field
-draws, three of them free text up to 4096 characters), and most of it went on fields the edit
-never looks at. :func:`bases` draws, for one operator, the top-level fields its edits read
-(:attr:`~.edits.MutationOp.read_fields`: ``hlc`` for ``hlc.pattern``; none for a dropped field
-or a bound's nearest numbers) from their full strategies, always present, and every other field
-with one choice from its pool (:func:`pools`): the distinct values the field takes in the
-coverage phase's valid messages (the README example's first, then each boundary: the shortest
-and longest strings, 0 and 2^53-1, every enum value, leap seconds...), "absent" for an optional
-field, and, where the pool cannot hold every valid value, "drawn in full" from the field's own
-strategy. The cross-field rules are repaired as in a whole valid message.
+cost more than the edit, its oracle check and the send together (a StatusClaim: ten field
+draws, three of them free text of up to 256, 256 and 4096 characters), and most of it went on
+fields the edit never looks at. :func:`bases` draws, for one operator, the top-level fields its
+edits read (:attr:`~.edits.MutationOp.read_fields`: ``hlc`` for ``hlc.pattern``; none for a
+dropped field or a bound's nearest numbers) from their full strategies, always present, and
+every other field with one choice from its pool (:func:`pools`): the distinct values the field
+takes in the coverage phase's valid messages (the README example's first, then each boundary:
+the shortest and longest strings, 0 and 2^53-1, every enum value, leap seconds...), "absent"
+for an optional field, and, where the pool cannot hold every valid value, "drawn in full" from
+the field's own strategy. The cross-field rules are repaired as in a whole valid message.
 
 Every choice changes the message (one that did not, a "whole message one time in four" switch,
-made Hypothesis's mutator repeat one message in ten), each field costs one choice whether it is
-present or not (so shrinking does not prefer dropping optional fields), and every choice shrinks
-to the README example's state: a finding shrinks to the README example with the rule's edit.
+made Hypothesis's mutator repeat about one message in ten), each field costs one choice whether
+it is present or not (so shrinking does not prefer dropping optional fields), and every choice
+shrinks to the README example's state: a finding shrinks to the README example with the rule's
+edit.
 
 Only a message that is a plain object of fields (its root states nothing but ``type``,
 ``properties``, ``required`` and ``additionalProperties``) is valid whenever its fields are;
@@ -25,7 +26,7 @@ any other root gets whole valid messages (:attr:`~.plan.KindPlan.valid`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,7 @@ class _Only:
 _READ = _Only(_DRAWN)
 
 
-def _memo(plan: KindPlan, name: str, compute: Any) -> Any:
+def _memo(plan: KindPlan, name: str, compute: Callable[[], Any]) -> Any:
     """``compute()``, computed once per plan (kept in ``plan.memo`` under this module's name)."""
     key = f"{__name__}.{name}"
     if key not in plan.memo:
