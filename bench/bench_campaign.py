@@ -48,6 +48,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
+from hypothesis.strategies._internal.strategies import FilteredStrategy  # the profile's .filter
 
 from backbeat_fuzz.campaign.planning import unit_seed  # the harness's own seeds
 from backbeat_fuzz.harness import (
@@ -306,6 +307,14 @@ def _rows(stats: pstats.Stats) -> list[tuple[str, str, float, float]]:
 NOT_STRATEGIES = ("backbeat_fuzz/harness", "backbeat_fuzz/campaign/", "backbeat_fuzz/targets")
 
 
+#: (file, first line) of ``.filter``'s draw in a profile (``sampled_from`` has a method of the
+#: same name, which is not a filter).
+_FILTERED = (
+    FilteredStrategy.do_filtered_draw.__code__.co_filename,
+    FilteredStrategy.do_filtered_draw.__code__.co_firstlineno,
+)
+
+
 def _ours(filename: str) -> bool:
     """A function of our strategies: in backbeat_fuzz but not the harness or its targets."""
     return "backbeat_fuzz/" in filename and not any(part in filename for part in NOT_STRATEGIES)
@@ -315,7 +324,8 @@ def _where_time_goes(stats: pstats.Stats) -> list[str]:
     """Where a profiled harness run spends its time, as lines of shares of the whole."""
     rows, total = _rows(stats), stats.total_tt
     round_trip = sum(own for f, n, own, _ in rows if any(m in f"{f}:{n}" for m in ROUND_TRIP))
-    filtered = sum(cum for _, name, _, cum in rows if name == "do_filtered_draw")
+    table = stats.stats  # type: ignore[attr-defined]
+    filtered = sum(row[3] for where, row in table.items() if where[:2] == _FILTERED)
     ours = sorted(((cum, f"{Path(f).stem}.{n}") for f, n, _, cum in rows if _ours(f)), reverse=True)
     hot = ", ".join(f"{name} {seconds / total:.0%}" for seconds, name in ours[:4])
     return [
