@@ -22,7 +22,7 @@ from backbeat_fuzz.harness import CampaignConfig, run_cell
 NOISE = "\n".join(f"C{i} = ('noise-{i}-' * {i % 7 + 1}, {i * 7919}, {i}.25)" for i in range(300))
 
 
-def _sent(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+def _sent(folder: Path, monkeypatch: pytest.MonkeyPatch, direction: str) -> Counter[str]:
     folder.mkdir()
     monkeypatch.setenv("BACKBEAT_TEST_RECORD", str(folder))
     config = CampaignConfig(
@@ -33,22 +33,23 @@ def _sent(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         database=None,
         coverage=False,
     )
-    report = run_cell(config, "statusclaim", "valid")
+    report = run_cell(config, "statusclaim", direction)
     assert not report.findings
     return Counter(line for p in folder.glob("*.sent") for line in p.read_text().split())
 
 
+@pytest.mark.parametrize("direction", ["valid", "invalid"])
 def test_importing_a_local_module_changes_no_message(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direction: str
 ) -> None:
     put_consumers_on_path(monkeypatch, tmp_path)
-    before = _sent(tmp_path / "before", monkeypatch)
+    before = _sent(tmp_path / "before", monkeypatch, direction)
     (tmp_path / "local_noise.py").write_text(NOISE, encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     module: Any = importlib.import_module("local_noise")
     try:
         assert module.C299[0].startswith("noise-299-")
-        after = _sent(tmp_path / "after", monkeypatch)
+        after = _sent(tmp_path / "after", monkeypatch, direction)
     finally:
         sys.modules.pop("local_noise", None)
     assert sum(before.values()) > 100
