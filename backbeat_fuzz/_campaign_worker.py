@@ -135,7 +135,10 @@ class _Worker:
             before = runner.hangs[unit] = item.hangs  # every worker's hangs of this unit
             ran = runner.run_round(unit, item.round_number, item.budget, item.done)
         hangs = runner.hangs.get(unit, 0) - before
-        return Done(self.index, item, ran, hangs, ran_out=runner.past_deadline())
+        exhausted = unit in runner.exhausted
+        return Done(
+            self.index, item, ran, hangs, ran_out=runner.past_deadline(), exhausted=exhausted
+        )
 
     def serve(self, tasks: Any, *, guard: bool = True) -> Result:
         """Replay the corpus, run items until the parent's None; the report of it all.

@@ -10,7 +10,8 @@ busy to the end. Rounds follow the one-process schedule
 (:meth:`~backbeat_fuzz.campaign.runner.Runner.explore`): the whole plan's budgets, kinds
 taking turns, round *r + 1* of a unit once its round *r* is done (its size depends on what
 round *r* ran), the same per-round seeds, a unit retired after
-:data:`~backbeat_fuzz.campaign.runner.HANG_BUDGET` hangs counted across every worker. So N
+:data:`~backbeat_fuzz.campaign.runner.HANG_BUDGET` hangs counted across every worker or once
+a round finds its messages exhausted. So N
 workers run the same Hypothesis runs as one process, and find the same bugs.
 
 Pure bookkeeping: nothing here sends a message or starts a process.
@@ -78,6 +79,7 @@ class Done:
         ran: the examples an exploration round ran (0 for coverage).
         hangs: the hangs this item added to its unit.
         ran_out: the deadline had passed: the item was not run, or cut short.
+        exhausted: the round found nothing new to send: the unit has no more rounds.
     """
 
     index: int
@@ -85,6 +87,7 @@ class Done:
     ran: int = 0
     hangs: int = 0
     ran_out: bool = False
+    exhausted: bool = False
 
 
 @dataclass
@@ -107,6 +110,7 @@ class Schedule:
     done: dict[Unit, int] = field(default_factory=dict)
     hangs: dict[Unit, int] = field(default_factory=dict)
     rounds: dict[Unit, int] = field(default_factory=dict)
+    exhausted: set[Unit] = field(default_factory=set)
     outstanding: int = 0
     ran_out: bool = False
 
@@ -132,6 +136,8 @@ class Schedule:
         self.outstanding -= 1
         unit = done.item.unit
         self.hangs[unit] = self.hangs.get(unit, 0) + done.hangs
+        if done.exhausted:
+            self.exhausted.add(unit)
         self.ran_out = self.ran_out or done.ran_out or self._past_deadline()
         if not isinstance(done.item, Explore) or self.ran_out:
             return []
@@ -171,7 +177,7 @@ class Schedule:
     def _left(self, unit: Unit) -> bool:
         budget = self.budget[unit]
         spent = budget is not None and self.done.get(unit, 0) >= budget
-        return not spent and self.hangs.get(unit, 0) < HANG_BUDGET
+        return not spent and self.hangs.get(unit, 0) < HANG_BUDGET and unit not in self.exhausted
 
     def _past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline

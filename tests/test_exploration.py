@@ -42,6 +42,14 @@ class _Recording(Target):
         """Nothing to release."""
 
 
+class _Rejecting(_Recording):
+    """Rejects everything, JSON or not; records every message."""
+
+    def call(self, data: bytes, parsed: Any = None) -> Response:
+        self.sent.append(data)
+        return Response(Verdict.REJECTED, "reject", 0.0, "reject")
+
+
 def _config(**changes: Any) -> CampaignConfig:
     options: dict[str, Any] = {
         "target": "recording",
@@ -114,3 +122,22 @@ def test_two_bugs_are_two_findings_each_shrunk_to_one_message_off_the_example() 
         assert _two_bugs(message) == detail  # the one message shows the bug on its own
         changed = {k for k in message.keys() | example.keys() if message.get(k) != example.get(k)}
         assert changed == {field}  # shrunk: the rest is the README example's
+
+
+def test_a_unit_with_nothing_new_to_send_gets_no_more_rounds(monkeypatch: Any) -> None:
+    """``json.empty`` has two mutants, both sent in the coverage phase: its first round draws
+    only those, stops short, and is its last (it took a round per two examples, to the budget)."""
+    rounds: list[int] = []
+    run = UnitRun.run
+
+    def counted(self: UnitRun) -> int:
+        rounds.append(self.round_number)
+        return run(self)
+
+    monkeypatch.setattr(UnitRun, "run", counted)
+    target = _Rejecting()
+    config = _config(rules=("json.empty",), max_examples=400)
+    report = run_cell(config, "statusclaim", "invalid", target=target)
+    assert report.findings == []
+    assert rounds == [0]
+    assert 1 <= len(set(target.sent)) <= 4  # the few empty inputs, each sent once

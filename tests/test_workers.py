@@ -450,6 +450,21 @@ def test_under_a_deadline_each_unit_runs_the_rounds_one_process_runs_in_any_orde
         assert len(seen[unit]) == len(_rounds_in_one_process(budget[unit], *cycle))
 
 
+def test_an_exhausted_round_is_its_units_last_and_the_others_go_on() -> None:
+    schedule = _schedule(deadline=time.monotonic() + 600)
+    rounds = [i for i in schedule.first() if isinstance(i, Explore)]
+    assert schedule.after(Done(0, rounds[0], ran=50, exhausted=True)) == []
+    (following,) = schedule.after(Done(0, rounds[1], ran=5))
+    assert following.unit == rounds[1].unit and following.round_number == 1
+    schedule.deadline = time.monotonic() - 1
+    assert schedule.after(Done(0, following, ran=5)) == []
+    count = len(schedule.units)  # the exhausted unit is not work the deadline left undone
+    assert schedule.note() == (
+        f"--duration reached in round 1 of exploration, {count - 2} of {count} units yet to "
+        "take their turn"
+    )
+
+
 def test_past_the_deadline_nothing_new_is_handed_out_and_the_report_says_so() -> None:
     schedule = _schedule(deadline=time.monotonic() + 600)
     items = schedule.first()

@@ -48,6 +48,7 @@ from .planning import interleave, round_robin
 __all__ = [
     "ATTRIBUTION_CALLS",
     "CACHE_SIZE",
+    "EXHAUSTED_ROUND",
     "HANG_BUDGET",
     "ROUND_EXAMPLES",
     "ROUND_SECONDS",
@@ -68,6 +69,8 @@ ATTRIBUTION_CALLS = 2000
 #: nor a hang: each try of one costs the timeout.
 SHRINK_CALLS = 32
 SHRUNK_OUTCOMES = (Outcome.FALSE_REJECT, Outcome.CRASH)
+#: A round of this many examples or more that sends nothing new ends its unit's exploration.
+EXHAUSTED_ROUND = 10
 #: Responses remembered per campaign (a message a unit sends twice is answered from memory).
 CACHE_SIZE = 100_000
 
@@ -105,6 +108,7 @@ class Runner:
         # process, so shards and workers send what one process sends.
         self._cache: dict[tuple[Unit, bytes], Response] = {}
         self.hangs: dict[Unit, int] = {}  # per unit; it retires at HANG_BUDGET
+        self.exhausted: set[Unit] = set()  # units with nothing new left to send
         self._attribution_calls = 0
         self._target_time = 0.0
         self._calls = 0
@@ -374,7 +378,7 @@ class Runner:
         order = interleave(units)
         done = dict.fromkeys(order, 0)
         for round_number in itertools.count():
-            pending = [u for u in order if _left(budget[u], done[u]) and not self.retired(u)]
+            pending = [u for u in order if _left(budget[u], done[u]) and not self._ended(u)]
             if not pending:
                 return
             for number, unit in enumerate(pending):
@@ -388,12 +392,24 @@ class Runner:
 
     def run_round(self, unit: Unit, round_number: int, budget: int | None, done: int) -> int:
         """One exploration round of *unit*, sized from its *budget* and the examples its
-        earlier rounds ran (*done*); the examples it ran."""
+        earlier rounds ran (*done*); the examples it ran.
+
+        A round of at least :data:`EXHAUSTED_ROUND` examples that drew not one message it had
+        not sent before has exhausted the unit (``json.empty`` has two mutants, both sent in
+        the coverage phase; it took a round per fifty repeats of them, to its budget): the
+        unit is :attr:`exhausted`, and has no more rounds."""
         size = self._round_size(budget, done)
-        return UnitRun(self, unit, size, round_number).run()
+        calls = self._calls
+        ran = UnitRun(self, unit, size, round_number).run()
+        if size >= EXHAUSTED_ROUND and self._calls == calls and not self.past_deadline():
+            self.exhausted.add(unit)
+        return ran
 
     def retired(self, unit: Unit) -> bool:
         return self.hangs.get(unit, 0) >= HANG_BUDGET
+
+    def _ended(self, unit: Unit) -> bool:
+        return self.retired(unit) or unit in self.exhausted
 
     def _round_size(self, budget: int | None, done: int) -> int:
         size = ROUND_EXAMPLES
