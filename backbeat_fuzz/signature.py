@@ -10,16 +10,25 @@ Of a program's stderr, the line that names the cause is not always the last: a r
 dies of an uncaught error ends with its stack and trailers (Node.js ``Node.js v20.20.2``, Go's
 goroutine frames, Java's ``at`` lines, Rust's ``RUST_BACKTRACE`` hint), the same for every
 cause. :func:`cause_line` skips those back to the error itself.
+
+A consumer's text also names values without quotes (``agent_id ▒ is not printable``, Go's
+``%s``, a JavaScript template string): :func:`mask_values` masks the values of the message
+that was sent wherever the signature names them, or one bug would be a finding per value.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-__all__ = ["MAX_SIGNATURE", "cause_line", "mask"]
+__all__ = ["MAX_REASON", "MAX_SIGNATURE", "cause_line", "mask", "mask_values"]
 
 #: A signature is cut to this many characters: long enough to tell causes apart.
 MAX_SIGNATURE = 160
+#: What a target keeps of a consumer's own words in a signature: the campaign cuts it to
+#: MAX_SIGNATURE only once the message's values are masked (a 4,096-character notes value
+#: quoted in a reason must not be cut halfway, and so escape :func:`mask_values`).
+MAX_REASON = 8192
 
 # A quote opens after a non-word character and closes before one: "can't" is no quotation.
 _QUOTED = re.compile(
@@ -93,7 +102,7 @@ def _quoted(match: re.Match[str]) -> str:
     return "<str>"
 
 
-def mask(text: str) -> str:
+def mask(text: str, limit: int = MAX_SIGNATURE) -> str:
     """*text* as a signature: one line, quoted values and numbers masked, bounded in length.
 
     >>> mask("invalid literal for int() with base 10: '12x'")
@@ -104,4 +113,60 @@ def mask(text: str) -> str:
     line = " ".join(text.split())
     line = _QUOTED.sub(_quoted, line)
     line = _NUMBER.sub("<N>", line)
-    return line[:MAX_SIGNATURE]
+    return line[:limit]
+
+
+#: Values kept as they are: the little words of a sentence, so that "a" or "is" in a message
+#: does not change the signature "not a JSON object" (a value is masked only where it stands
+#: as a whole token).
+_SENTENCE_WORDS = frozenset(
+    {
+        *("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "in", "is"),
+        *("it", "no", "not", "of", "on", "or", "than", "the", "to", "was", "with"),
+    }
+)
+#: Whitespace as JavaScript's ``\s`` has it too: a Node.js consumer's ``split(/\s+/)`` drops a
+#: byte-order mark that Python's ``str.split`` keeps.
+_ANY_SPACE = re.compile(r"[\s\ufeff]+")
+_WORD = re.compile(r"[A-Za-z0-9_]")
+
+
+def mask_values(signature: str, values: Iterable[str]) -> str:
+    """*signature* with each of *values* (the strings of the message sent) that it names as a
+    whole token, quoted or not, replaced by ``<str>`` (and one its end cuts short).
+
+    The little words of a sentence (``a``, ``is``) are kept: they are more often words of the
+    text than the message's. Pass the contract's own words (enum values, field names) as not
+    *values*.
+
+    >>> mask_values("reject: agent_id ▒ is not printable", ["▒", "7ffd:0001:abcd"])
+    'reject: agent_id <str> is not printable'
+    """
+    forms = sorted({form for value in values for form in _forms(value)}, key=len, reverse=True)
+    for form in forms:
+        if form in signature:
+            token = rf"(?<![A-Za-z0-9_]){re.escape(form)}(?![A-Za-z0-9_])"
+            signature = re.sub(token, "<str>", signature)
+    return _cut_value(signature, forms)
+
+
+def _cut_value(signature: str, forms: list[str]) -> str:
+    """*signature* with its last token masked when it is the start of a value that a target's
+    length limit (MAX_REASON) cut short."""
+    if len(signature) < MAX_REASON:
+        return signature
+    for start in range(len(signature) - 3):
+        if start and _WORD.match(signature[start - 1]):
+            continue
+        tail = signature[start:]
+        if any(len(form) > len(tail) and form.startswith(tail) for form in forms):
+            return signature[:start] + "<str>"
+    return signature
+
+
+def _forms(value: str) -> set[str]:
+    """How *value* can appear in a signature: on one line (as Python or JavaScript folds its
+    whitespace), and then masked itself."""
+    lines = {" ".join(value.split()), " ".join(_ANY_SPACE.split(value)).strip()}
+    forms = {form for line in lines if line for form in (line, mask(line))}
+    return {f for f in forms if f.lower() not in _SENTENCE_WORDS} - {"<str>", "<N>"}

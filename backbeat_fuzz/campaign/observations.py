@@ -8,6 +8,7 @@ promised, so the runner can key, record and report it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..findings import Direction, FindingKey, FindingStatus, Witness
 from ..jsontext import JsonTextError, parse
 from ..model import Mutant, Outcome, canonical_text
 from ..report import Finding
-from ..signature import mask
+from ..signature import MAX_REASON, MAX_SIGNATURE, mask, mask_values
 from ..targets import Response
 from .config import Unit
 
@@ -29,6 +30,7 @@ __all__ = [
     "Observation",
     "Payload",
     "attributable",
+    "contract_words",
     "expected_of",
     "parsed_or_none",
     "signature_of",
@@ -175,9 +177,45 @@ def unsatisfiable(unit: Unit, exc: Exception) -> UsageError:
     )
 
 
-def signature_of(response: Response) -> str:
-    """The target's signature, or its detail masked when the target gives none."""
-    return response.signature or mask(response.detail)
+def signature_of(
+    response: Response, parsed: Any = None, words: frozenset[str] = frozenset()
+) -> str:
+    """The target's signature (its detail masked when it gives none), with the string values of
+    the message it answered, *parsed*, masked where the signature names them unquoted
+    (:func:`~backbeat_fuzz.signature.mask_values`), except the contract's own *words*."""
+    signature = response.signature or mask(response.detail, MAX_REASON)
+    return mask_values(signature, _strings(parsed, words))[:MAX_SIGNATURE]
+
+
+def _strings(parsed: Any, words: frozenset[str]) -> Iterator[str]:
+    """Every string value inside *parsed* that is not one of *words*."""
+    if isinstance(parsed, str):
+        if parsed not in words:
+            yield parsed
+    elif isinstance(parsed, dict):
+        for value in parsed.values():
+            yield from _strings(value, words)
+    elif isinstance(parsed, list):
+        for item in parsed:
+            yield from _strings(item, words)
+
+
+def contract_words(schemas: Iterable[Any]) -> frozenset[str]:
+    """The strings a contract spells out itself, in *schemas*: property names and ``enum`` and
+    ``const`` values (``executing``, ``backbeat.beatframe.v1``): a signature naming them names
+    a cause, not a value of the message, so :func:`signature_of` keeps them."""
+    words: set[str] = set()
+    stack = list(schemas)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            words.update(node.get("properties", {}))
+            fixed = [node["const"]] if "const" in node else node.get("enum", [])
+            words.update(v for v in fixed if isinstance(v, str))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset(words)
 
 
 def attributable(parsed: Any) -> bool:

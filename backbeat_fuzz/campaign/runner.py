@@ -38,6 +38,7 @@ from .observations import (
     Observation,
     Payload,
     attributable,
+    contract_words,
     expected_of,
     parsed_or_none,
     signature_of,
@@ -92,6 +93,7 @@ class Runner:
     ) -> None:
         self.config, self.target, self.session = config, target, session
         self.contract, self.validator = session.contract, session.validator
+        self.words = contract_words(kind.schema for kind in self.contract)
         self.seed = (
             config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
         )
@@ -162,7 +164,7 @@ class Runner:
             assert observation.unit.rule is not None
             group = field_group(observation.unit.rule)
             return FindingKey(observation.outcome, f"{observation.unit.kind} {group}")
-        signature = signature_of(observation.response)
+        signature = signature_of(observation.response, observation.parsed, self.words)
         key = FindingKey(observation.outcome, signature)
         if not is_weak(signature) or not attributable(observation.parsed):
             return key
@@ -191,7 +193,9 @@ class Runner:
                 expected = expected_of(unit.direction)
             if judge(expected, response.verdict) is not key.outcome:
                 return False
-            return key.outcome is Outcome.FALSE_ACCEPT or signature_of(response) == key.signature
+            if key.outcome is Outcome.FALSE_ACCEPT:
+                return True
+            return signature_of(response, candidate, self.words) == key.signature
 
         return reproduces
 

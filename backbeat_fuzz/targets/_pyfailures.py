@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 
 from ..model import Verdict
-from ..signature import MAX_SIGNATURE, mask
+from ..signature import MAX_REASON, MAX_SIGNATURE, mask
 from ._process import Ended
 from ._worker import Failure, Frame, OwnCode
 from .base import Response, describe_exit
@@ -67,9 +67,9 @@ def exception(
     if verdict is Verdict.CRASH and frame:
         detail += f" (at {_where(frame)})"
     if message and ((verdict is Verdict.REJECTED and failure.raised_here) or failure.keyed):
-        signature += f": {mask(message)}"
+        signature += f": {mask(message, MAX_REASON)}"
     output = _bounded(failure.trace)
-    return Response(verdict, detail, elapsed, signature[:MAX_SIGNATURE], _location(frame), output)
+    return Response(verdict, detail, elapsed, signature[:MAX_REASON], _location(frame), output)
 
 
 def _thread_blocks(dump: str) -> list[tuple[str, int, list[str]]]:

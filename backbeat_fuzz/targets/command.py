@@ -30,7 +30,7 @@ from typing import Any
 
 from ..defaults import DEFAULT_TIMEOUT
 from ..model import Verdict
-from ..signature import MAX_SIGNATURE, cause_line, mask
+from ..signature import MAX_REASON, cause_line, mask
 from ._group import POLL, has_exited, kill_group, open_pidfd
 from ._program import split_command
 from .base import InputMode, Response, Target, describe_exit
@@ -60,10 +60,10 @@ def _response(returncode: int, stderr: bytes, elapsed: float) -> Response:
     detail = f"{how} (stderr: {quoted})" if last else how
     if returncode == 0:
         return Response(Verdict.ACCEPTED, detail, elapsed)
-    signature = f"{how}: {mask(last)}" if last else how
+    signature = f"{how}: {mask(last, MAX_REASON)}" if last else how
     output = "\n".join(lines[-OUTPUT_LINES:])[-MAX_OUTPUT:]
     verdict = Verdict.CRASH if returncode < 0 else Verdict.REJECTED
-    return Response(verdict, detail, elapsed, signature[:MAX_SIGNATURE], None, output)
+    return Response(verdict, detail, elapsed, signature[:MAX_REASON], None, output)
 
 
 class _Run:

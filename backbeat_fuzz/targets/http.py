@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError
 from ..model import Verdict
-from ..signature import MAX_SIGNATURE, mask
+from ..signature import MAX_REASON, mask
 from .base import InputMode, Response, Target
 
 __all__ = ["HttpTarget"]
@@ -69,10 +69,10 @@ def _judge(status: int, body: bytes) -> _Answer:
     if 200 <= status < 300:
         return _Answer(Verdict.ACCEPTED, detail)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    signature = f"HTTP {status}: {mask(lines[0])}" if lines else f"HTTP {status}"
+    signature = f"HTTP {status}: {mask(lines[0], MAX_REASON)}" if lines else f"HTTP {status}"
     output = "\n".join(lines[:OUTPUT_LINES])[:MAX_OUTPUT]
     verdict = Verdict.REJECTED if 400 <= status < 500 else Verdict.CRASH
-    return _Answer(verdict, detail, signature[:MAX_SIGNATURE], output)
+    return _Answer(verdict, detail, signature[:MAX_REASON], output)
 
 
 class _DeadlineReader(io.RawIOBase):

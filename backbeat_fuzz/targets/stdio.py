@@ -40,7 +40,7 @@ from typing import Any
 from ..defaults import DEFAULT_TIMEOUT
 from ..errors import UsageError
 from ..model import Verdict
-from ..signature import MAX_SIGNATURE, mask
+from ..signature import MAX_REASON, mask
 from ._program import (
     Broken,
     Died,
@@ -79,14 +79,14 @@ def _crash_signature(returncode: int, said: str) -> tuple[str, str | None]:
     ended = describe_exit(returncode)
     crash = _CRASH_LINE.fullmatch(said)
     if crash is None:
-        return ended + (f": {mask(said)}" if said else ""), None
+        return ended + (f": {mask(said, MAX_REASON)}" if said else ""), None
     where = crash["site"] + (f" in {crash['function']}" if crash["function"] else "")
     if crash["error"] is None:
-        cause = f"{mask(crash['text'])} at {where}"
+        cause = f"{mask(crash['text'], MAX_REASON)} at {where}"
     else:
-        keyed = f": {mask(crash['text'])}" if crash["error"] in _KEYED else ""
+        keyed = f": {mask(crash['text'], MAX_REASON)}" if crash["error"] in _KEYED else ""
         cause = f"{crash['error']} at {where}{keyed}"
-    return f"{ended}: crash: {cause}"[:MAX_SIGNATURE], crash["site"]
+    return f"{ended}: crash: {cause}"[:MAX_REASON], crash["site"]
 
 
 def _frame(data: bytes) -> bytes:
@@ -107,7 +107,11 @@ def _answer(line: bytes, elapsed: float, output: str) -> Response:
     if not reason:
         return Response(verdict, "reject", elapsed, "reject", output=output)
     return Response(
-        verdict, f"reject: {quote(reason)}", elapsed, f"reject: {mask(reason)}", output=output
+        verdict,
+        f"reject: {quote(reason)}",
+        elapsed,
+        f"reject: {mask(reason, MAX_REASON)}",
+        output=output,
     )
 
 

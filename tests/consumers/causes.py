@@ -156,3 +156,12 @@ def hangs_on_few_e_acute_notes(text: str) -> bool:
             log.write(f"{len(notes)}\n")
         time.sleep(30)
     return True
+
+
+def echoes_its_value(text: str) -> bool:
+    """BUG: rejects a valid agent_id that is not ASCII, naming it unquoted in the reason (as a
+    Go ``%s`` or a JavaScript template string would): one bug whatever the agent_id."""
+    agent_id = json.loads(text).get("agent_id")
+    if isinstance(agent_id, str) and not agent_id.isascii() and agent_id.strip():
+        raise ValueError(f"agent_id {agent_id} is not ASCII")
+    return True
