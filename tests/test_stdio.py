@@ -30,6 +30,7 @@ from _processes import eventually_gone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backbeat_fuzz.campaign.runner import UNREPRODUCIBLE
 from backbeat_fuzz.errors import UsageError
 from backbeat_fuzz.harness import CampaignConfig, run_campaign, run_cell
 from backbeat_fuzz.model import Outcome, Verdict
@@ -356,6 +357,18 @@ def _spec(language: str, mode: str, request: pytest.FixtureRequest) -> str:
     if language == "node":
         return f"stdio:{_tool('node', 'apt-get install nodejs')} {CONSUMERS / 'state.js'} {mode}"
     return f"stdio:{request.getfixturevalue('go_build') / 'state'} {mode}"
+
+
+def test_a_consumer_dying_every_seventh_message_is_one_finding_not_one_per_field(
+    tmp_path: Path,
+) -> None:
+    """The same message sent again is accepted: the death is not about its fields, and the
+    attribution (whose tries die at random too) would have made a finding of each field."""
+    spec = f"stdio:{sys.executable} {CONSUMERS / 'dies_every.py'} 7"
+    config = CampaignConfig(spec, max_examples=80, seed=1, corpus_dir=tmp_path, database=None)
+    report = run_cell(config, "beatframe", "valid")
+    (death,) = report.findings
+    assert death.signature == f"crash: exit code 3 [{UNREPRODUCIBLE}]"
 
 
 def _state_campaign(spec: str, corpus: Path) -> list[Finding]:

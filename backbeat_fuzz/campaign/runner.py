@@ -53,6 +53,7 @@ __all__ = [
     "HANG_BUDGET",
     "ROUND_EXAMPLES",
     "ROUND_SECONDS",
+    "UNREPRODUCIBLE",
     "Runner",
 ]
 
@@ -70,6 +71,10 @@ ATTRIBUTION_CALLS = 2000
 #: nor a hang: each try of one costs the timeout.
 SHRINK_CALLS = 32
 SHRUNK_OUTCOMES = (Outcome.FALSE_REJECT, Outcome.CRASH)
+#: The fields of a weak signature whose message, sent again, does not fail the same way: the
+#: consumer's state failed (it dies every 7th message), not one field, and attributing it to
+#: fields would make a finding of each field the attempts happened to land on.
+UNREPRODUCIBLE = "not reproducible alone"
 #: A round of this many examples or more that sends nothing new ends its unit's exploration.
 EXHAUSTED_ROUND = 10
 #: Responses remembered per campaign (a message a unit sends twice is answered from memory).
@@ -170,8 +175,21 @@ class Runner:
             return key
         if self._attribution_calls >= ATTRIBUTION_CALLS:
             return replace(key, fields=("?",))
+        if not self._again(observation, key):
+            return replace(key, fields=(UNREPRODUCIBLE,))
         _, fields = self._attribute(observation, key)
         return replace(key, fields=fields)
+
+    def _again(self, observation: Observation, key: FindingKey) -> bool:
+        """Whether *observation*'s message, sent again (not answered from memory), fails the
+        same way. A hang is confirmed already (:meth:`Target.confirmed_call`)."""
+        if key.outcome is Outcome.HANG:
+            return True
+        self._attribution_calls += 1
+        response = self.target.confirmed_call(observation.data, observation.parsed)
+        if judge(expected_of(observation.unit.direction), response.verdict) is not key.outcome:
+            return False
+        return signature_of(response, observation.parsed, self.words) == key.signature
 
     def _reproduces(self, observation: Observation, key: FindingKey) -> Callable[[Any], bool]:
         unit = observation.unit
