@@ -4,10 +4,8 @@ whatever the message: a failure of its state (a leak, a counter), not of any fie
 import sys
 
 every = int(sys.argv[1])
-count = 0
-for line in sys.stdin.buffer:
+for count, line in enumerate(sys.stdin.buffer, start=1):
     sys.stdin.buffer.read(int(line) + 1)  # the message and its newline
-    count += 1
     if count == every:
         sys.exit(3)
     sys.stdout.write("accept\n")
