@@ -7,20 +7,31 @@ installed they are skipped, and ``.ci/run`` installs it so CI never skips them.
 from __future__ import annotations
 
 import contextlib
+import gzip
+import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 from hypothesis.database import DirectoryBasedExampleDatabase, InMemoryExampleDatabase
 from hypothesis.extra.redis import RedisExampleDatabase
 
-from backbeat_fuzz.database import KeyedDatabase, open_database
+import backbeat_fuzz
+from backbeat_fuzz.database import (
+    HYPOTHESIS_HOME,
+    KeyedDatabase,
+    keep_hypothesis_home,
+    open_database,
+)
 from backbeat_fuzz.errors import UsageError
 from backbeat_fuzz.harness import CampaignConfig, Unit, plan_units, run_campaign
 from backbeat_fuzz.report import CampaignReport
@@ -308,3 +319,31 @@ def test_a_second_run_replays_the_saved_failures(
     assert set(again.findings) == set(first.findings)  # every saved bug replayed from Redis
     shrunk = {f.signature: f.data for f in first.findings}
     assert {f.signature: f.data for f in again.findings} == shrunk
+
+
+def _table(path: Path) -> Any:
+    with gzip.open(path, "rt", encoding="utf-8") as table:
+        return json.load(table)
+
+
+def test_the_packaged_unicode_table_is_the_one_hypothesis_computes(tmp_path: Path) -> None:
+    """The copy a temporary Hypothesis home starts with (so a run with --database none does
+    not compute it again) is exactly what this Hypothesis and this Python would write."""
+    version = unicodedata.unidata_version
+    packaged = Path(backbeat_fuzz.__file__).with_name(f"unicode-{version}-charmap.json.gz")
+    assert packaged.is_file(), f"no packaged Unicode table for Unicode {version}"
+    code = "from hypothesis.internal import charmap; charmap.charmap()"
+    env = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    assert _table(packaged) == _table(tmp_path / "unicode_data" / version / "charmap.json.gz")
+
+
+def test_a_temporary_hypothesis_home_starts_with_the_unicode_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(HYPOTHESIS_HOME, "")  # unset, and restored after the test
+    home = Path(keep_hypothesis_home(None))
+    assert os.environ[HYPOTHESIS_HOME] == str(home)
+    version = unicodedata.unidata_version
+    assert (home / "unicode_data" / version / "charmap.json.gz").is_file()
+    assert home.name.startswith("backbeat-fuzz-hypothesis-")
