@@ -187,16 +187,29 @@ class Runner:
             return True
         self._attribution_calls += 1
         response = self.target.confirmed_call(observation.data, observation.parsed)
-        if judge(expected_of(observation.unit.direction), response.verdict) is not key.outcome:
-            return False
-        return signature_of(response, observation.parsed, self.words) == key.signature
+        expected = expected_of(observation.unit.direction)
+        return self._fails_alike(key, expected, response, observation.parsed)
 
-    def _reproduces(self, observation: Observation, key: FindingKey) -> Callable[[Any], bool]:
+    def _fails_alike(
+        self, key: FindingKey, expected: Expected, response: Response, message: Any
+    ) -> bool:
+        """Whether *response* to *message* (which should get *expected*) is *key* again."""
+        if judge(expected, response.verdict) is not key.outcome:
+            return False
+        if key.outcome is Outcome.FALSE_ACCEPT:
+            return True
+        return signature_of(response, message, self.words) == key.signature
+
+    def _reproduces(
+        self, observation: Observation, key: FindingKey, *, valid_only: bool = False
+    ) -> Callable[[Any], bool]:
+        """The check that a candidate fails as *observation* did (see :mod:`..minimize`);
+        with *valid_only*, only a valid candidate can."""
         unit = observation.unit
 
         def reproduces(candidate: dict[str, Any]) -> bool:
             rules = self.validator.validate_message(candidate, kind=unit.kind).rules
-            if key.outcome is Outcome.FALSE_REJECT and rules:
+            if (valid_only or key.outcome is Outcome.FALSE_REJECT) and rules:
                 return False
             if key.outcome is Outcome.FALSE_ACCEPT and unit.rule not in rules:
                 return False
@@ -209,11 +222,7 @@ class Runner:
             expected = Expected.REJECT if rules else Expected.ACCEPT
             if key.outcome in (Outcome.CRASH, Outcome.HANG):
                 expected = expected_of(unit.direction)
-            if judge(expected, response.verdict) is not key.outcome:
-                return False
-            if key.outcome is Outcome.FALSE_ACCEPT:
-                return True
-            return signature_of(response, candidate, self.words) == key.signature
+            return self._fails_alike(key, expected, response, candidate)
 
         return reproduces
 
@@ -238,15 +247,13 @@ class Runner:
         unit = observation.unit
         if unit.rule is not None or key.outcome not in SHRUNK_OUTCOMES or budget <= 0:
             return message
-        reproduces, hangs = self._reproduces(observation, key), self.hangs.get(unit, 0)
+        reproduces = self._reproduces(observation, key, valid_only=True)
+        hangs = self.hangs.get(unit, 0)
 
-        def stays_valid(candidate: dict[str, Any]) -> bool:
-            if self.hangs.get(unit, 0) > hangs:
-                return False
-            valid = self.validator.validate_message(candidate, kind=unit.kind).valid
-            return valid and reproduces(candidate)
+        def until_a_hang(candidate: dict[str, Any]) -> bool:
+            return self.hangs.get(unit, 0) == hangs and reproduces(candidate)
 
-        return shrink_values(message, fields, stays_valid, budget)
+        return shrink_values(message, fields, until_a_hang, budget)
 
     # -- recording --------------------------------------------------------------------------
 
